@@ -7,13 +7,13 @@
 #include "core/error.hpp"
 
 #if defined(STRATA_CONTRACTS)
-#define STRATA_CONTRACT_CHECK(kind, cond)                                                 \
-  do {                                                                                    \
-    if (!(cond))                                                                          \
-      throw ::strata::Error(std::string(kind " violated: ") + #cond, {},                  \
+#define STRATA_CONTRACT_CHECK(kind, cond)                                                  \
+  do {                                                                                     \
+    if (!(cond))                                                                           \
+      throw ::strata::Error(std::string(kind " violated: ") + #cond, {},                   \
                             "this is a bug in Strata; please report it with this message", \
-                            ::strata::ErrorScope::this_rank)                              \
-          .at(__FILE__, __LINE__);                                                        \
+                            ::strata::ErrorScope::this_rank)                               \
+          .at(__FILE__, __LINE__);                                                         \
   } while (false)
 #else
 #define STRATA_CONTRACT_CHECK(kind, cond) \

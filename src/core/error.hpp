@@ -51,5 +51,6 @@ int world_rank() noexcept;
 
 }  // namespace strata
 
-#define STRATA_ERROR(problem, subject, fix) \
-  (::strata::Error((problem), (subject), (fix), ::strata::ErrorScope::this_rank).at(__FILE__, __LINE__))
+#define STRATA_ERROR(problem, subject, fix)                                      \
+  (::strata::Error((problem), (subject), (fix), ::strata::ErrorScope::this_rank) \
+       .at(__FILE__, __LINE__))

@@ -34,12 +34,20 @@ void write(Level lvl, const Parts&... parts) {
 }
 
 template <class... Parts>
-void debug(const Parts&... parts) { write(Level::debug, parts...); }
+void debug(const Parts&... parts) {
+  write(Level::debug, parts...);
+}
 template <class... Parts>
-void info(const Parts&... parts) { write(Level::info, parts...); }
+void info(const Parts&... parts) {
+  write(Level::info, parts...);
+}
 template <class... Parts>
-void warn(const Parts&... parts) { write(Level::warn, parts...); }
+void warn(const Parts&... parts) {
+  write(Level::warn, parts...);
+}
 template <class... Parts>
-void error(const Parts&... parts) { write(Level::error, parts...); }
+void error(const Parts&... parts) {
+  write(Level::error, parts...);
+}
 
 }  // namespace strata::log

@@ -6,11 +6,11 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
 #include <Kokkos_Core.hpp>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
-#include <gtest/gtest.h>
+#include <cstring>
 
 volatile int strata_hang = 0;
 

@@ -1,7 +1,7 @@
 // GoogleTest main for sequential tests: Kokkos is initialised around the
 // whole run because Tensor and the kernels need it; MPI is not.
-#include <Kokkos_Core.hpp>
 #include <gtest/gtest.h>
+#include <Kokkos_Core.hpp>
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
