@@ -41,11 +41,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "rank %d (pid %d) waiting for a debugger\n", rank, getpid());
     while (strata_hang) sleep(1);
   }
+  // The printer is chosen inside InitGoogleTest, so the flag must be set
+  // first: other ranks keep failure lines but drop per-test chatter.
+  if (rank != 0) ::testing::GTEST_FLAG(brief) = true;
   ::testing::InitGoogleTest(&argc, argv);
-  if (rank != 0) {
-    // Keep the default printer's failure lines but drop per-test chatter.
-    ::testing::GTEST_FLAG(brief) = true;
-  }
   int result = 0;
   {
     Kokkos::ScopeGuard kokkos(argc, argv);
