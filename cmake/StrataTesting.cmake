@@ -6,9 +6,15 @@ find_program(STRATA_MPIEXEC NAMES mpirun mpiexec HINTS ${MPIEXEC_EXECUTABLE})
 # Open MPI refuses to run as root (CI and containers) without these.
 set(STRATA_MPI_TEST_ENV "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1;OMPI_MCA_rmaps_base_oversubscribe=1")
 # Under the asan preset, LeakSanitizer would report Open MPI's own
-# process-lifetime allocations; suppress those (and only those).
+# process-lifetime allocations; suppress those (and only those). LSan cannot
+# run at all in a process that starts MPI as a singleton (no mpirun: its
+# tracer crashes), so the asan test preset turns leak checks off by default
+# and the tests registered here turn them back on.
 list(APPEND STRATA_MPI_TEST_ENV
-  "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/support/lsan.supp:print_suppressions=0")
+  "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/support/lsan.supp:print_suppressions=0"
+  # The fast unwinder loses frames inside Open MPI, so suppressions by
+  # library name would miss its leaks.
+  "ASAN_OPTIONS=fast_unwind_on_malloc=0")
 
 # strata_add_test(<name> SOURCES ... DEPS ... [LABELS ...] [TIMEOUT s])
 function(strata_add_test name)

@@ -1,0 +1,72 @@
+// Run set-up: supported-layout checks, output directory, token file.
+#include "engine/run_setup.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "core/app.hpp"
+#include "core/error.hpp"
+
+namespace strata::engine {
+
+model::GptShape gpt_shape(const config::ModelSection& m) {
+  return model::GptShape{m.n_layer, m.n_head, m.n_embd, m.block_size, m.vocab_size, m.bias};
+}
+
+void require_supported(const config::Config& config, int world_size) {
+  if (world_size != 1)
+    throw_input_error("the MPI world",
+                      "has " + std::to_string(world_size) +
+                          " ranks, but strata-train runs on one rank for now: data "
+                          "parallelism arrives with ZeRO",
+                      "run with one rank (mpirun -np 1, or without mpirun)");
+  if (config.precision.dtype != config::DType::fp32)
+    throw_input_error("[precision] dtype",
+                      "is " + config::to_string(config.precision.dtype) +
+                          ", but only fp32 training is implemented so far",
+                      "set [precision] dtype = fp32");
+  if (config.train.optimizer != config::Optimizer::adamw)
+    throw_input_error("[train] optimizer",
+                      "is " + config::to_string(config.train.optimizer) +
+                          ", but only adamw is implemented so far",
+                      "set [train] optimizer = adamw");
+  if (config.model.dropout != 0.0)
+    throw_input_error(
+        "[model] dropout",
+        "is " + std::to_string(config.model.dropout) + ", but dropout is not implemented yet",
+        "set [model] dropout = 0");
+}
+
+void prepare_output_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK | X_OK) != 0)
+    throw_input_error("[output] dir = " + dir,
+                      "cannot be used as the run directory" +
+                          (ec ? " (" + ec.message() + ")" : std::string(" (not writable)")),
+                      "give a directory you can write to, or create it first");
+}
+
+io::TokenDataset open_training_data(const config::Config& config, MPI_Comm comm) {
+  io::TokenFileExpectation expect;
+  expect.tokenizer = config.data.tokenizer == config::Tokenizer::gpt2 ? "gpt2-bpe" : "char";
+  expect.block_size = static_cast<std::uint64_t>(config.model.block_size);
+  expect.need_val = config.train.eval_every > 0;
+  if (config.data.path.empty())
+    throw_input_error("[data] path", "is not set",
+                      "set [data] path to a token file made by strata-prep");
+  io::TokenDataset data = io::TokenDataset::open(comm, config.data.path, expect);
+  const auto vocab = data.info().vocab_size;
+  if (vocab > static_cast<std::uint64_t>(config.model.vocab_size))
+    throw_input_error("[data] path = " + config.data.path,
+                      "has vocab_size " + std::to_string(vocab) +
+                          " but the model's [model] vocab_size is " +
+                          std::to_string(config.model.vocab_size),
+                      "set [model] vocab_size to at least " + std::to_string(vocab) +
+                          ", or rerun strata-prep with the tokenizer the model was built for");
+  return data;
+}
+
+}  // namespace strata::engine

@@ -1,0 +1,243 @@
+// Fused softmax cross-entropy: one work item per row, three passes over the
+// row (max, exp and sum, scale), the last two served from cache.
+#include "kernels/cross_entropy.hpp"
+
+#include <type_traits>
+
+#include "core/contract.hpp"
+
+namespace strata::kernels {
+namespace {
+
+#if KOKKOS_VERSION >= 30700
+namespace kmath = Kokkos;
+#else
+namespace kmath = Kokkos::Experimental;
+#endif
+
+using TargetsI32 = Vector<const std::int32_t>;
+
+// Rows run on the host through the ISA clones below; on a device, one row
+// per thread (correct, not yet fast: a device wants a team per row).
+constexpr bool kHostExec = std::is_same<ExecSpace, Kokkos::DefaultHostExecutionSpace>::value;
+
+// GCC on x86-64: function multi-versioning (ifunc) for the host loops.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__CUDACC__) && \
+    !defined(__HIPCC__)
+#define STRATA_X86_CLONES \
+  __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+#else
+#define STRATA_X86_CLONES
+#endif
+
+constexpr int kLanes = 16;            // independent fp32 partials: one AVX-512 register
+constexpr std::int64_t kBlock = 256;  // columns summed in fp32 before adding in double
+constexpr float kLowest = -3.402823466e38f;
+
+// The same exp as gelu.cpp (relative error < 1e-7; 0 below -87.3). Kept
+// private to each file for now: a shared fast-math header belongs to the
+// kernels folder as a whole (attention's softmax wants it too).
+KOKKOS_INLINE_FUNCTION float exp_approx(float x) {
+  // Clamped so that k stays a small integer; NaN lands on -87.3, so the
+  // conversion to int below is defined, and is passed through at the end.
+  const float xc = x > -87.3f ? (x < 88.7f ? x : 88.7f) : -87.3f;
+  const float k = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const float r = (xc - k * 0.693145751953125f) - k * 1.428606765330187e-6f;
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  union {
+    std::int32_t i;
+    float f;
+  } scale;
+  scale.i = static_cast<std::int32_t>(static_cast<std::uint32_t>(static_cast<std::int32_t>(k) + 127)
+                                      << 23);
+  const float result = x < -87.3f ? 0.0f : p * scale.f;
+  return x == x ? result : x;  // NaN in, NaN out
+}
+
+// Floats reordered as int32 so that integer order is float order (negative
+// values' magnitude bits flipped). The max then runs on integers, which the
+// compiler vectorises; a float max reduction it will not without
+// -ffinite-math-only. A NaN logit maps beyond ±inf; whether or not it is
+// the max, its exp is NaN, so the row's loss shows it.
+KOKKOS_INLINE_FUNCTION std::int32_t order_key(float value) {
+  union {
+    float f;
+    std::int32_t i;
+  } bits;
+  bits.f = value;
+  return bits.i ^ ((bits.i >> 31) & 0x7fffffff);
+}
+KOKKOS_INLINE_FUNCTION float from_order_key(std::int32_t key) {
+  union {
+    float f;
+    std::int32_t i;
+  } bits;
+  bits.i = key ^ ((key >> 31) & 0x7fffffff);  // the map is its own inverse
+  return bits.f;
+}
+
+KOKKOS_INLINE_FUNCTION float row_max(const float* x, std::int64_t V) {
+  std::int32_t key = order_key(kLowest);
+  for (std::int64_t c = 0; c < V; ++c) {
+    const std::int32_t k = order_key(x[c]);
+    key = k > key ? k : key;
+  }
+  return from_order_key(key);
+}
+
+// Σ_v exp(x[v] - max); with kStore each term is also written to e[v]
+// (e may be x: each element is read before it is written).
+template <bool kStore>
+KOKKOS_INLINE_FUNCTION double sum_exp(const float* x, float max, std::int64_t V, float* e) {
+  double total = 0.0;
+  for (std::int64_t b = 0; b < V; b += kBlock) {
+    const std::int64_t end = b + kBlock < V ? b + kBlock : V;
+    const std::int64_t main = end - (end - b) % kLanes;
+    float lane[kLanes] = {};
+    for (std::int64_t c = b; c < main; c += kLanes)
+      for (int l = 0; l < kLanes; ++l) {
+        const float t = exp_approx(x[c + l] - max);
+        if (kStore) e[c + l] = t;
+        lane[l] += t;
+      }
+    for (std::int64_t c = main; c < end; ++c) {
+      const float t = exp_approx(x[c] - max);
+      if (kStore) e[c] = t;
+      lane[c - main] += t;
+    }
+    float block = 0.0f;
+    for (int l = 0; l < kLanes; ++l) block += lane[l];
+    total += static_cast<double>(block);
+  }
+  return total;
+}
+
+// One row of the backward: reads logits x, leaves dlogits in d (d may be
+// x). Returns the row's loss.
+KOKKOS_INLINE_FUNCTION float row_backward(const float* x, std::int64_t V, std::int64_t Vp,
+                                          std::int32_t target, float dloss, float* d) {
+  const float m = row_max(x, V);
+  const float x_target = x[target];  // read before d (maybe x) is written
+  const double sum = sum_exp<true>(x, m, V, d);
+  const float scale = static_cast<float>(dloss / sum);
+  for (std::int64_t c = 0; c < V; ++c) d[c] *= scale;
+  for (std::int64_t c = V; c < Vp; ++c) d[c] = 0.0f;
+  d[target] -= dloss;
+  return static_cast<float>(kmath::log(sum)) - (x_target - m);
+}
+
+// Preconditions only: compiled out of Release builds, hence the casts.
+void check_shapes(const ConstMatrixF& logits, const TargetsI32& targets, std::int64_t vocab) {
+  (void)logits, (void)targets, (void)vocab;
+  STRATA_EXPECTS(targets.extent(0) == logits.extent(0));
+  STRATA_EXPECTS(vocab > 0 && vocab <= static_cast<std::int64_t>(logits.extent(1)));
+#if defined(STRATA_CONTRACTS)
+  std::int64_t bad = 0;
+  Kokkos::parallel_reduce(
+      "strata::cross_entropy_check", Kokkos::RangePolicy<ExecSpace>(0, targets.extent(0)),
+      KOKKOS_LAMBDA(std::int64_t n, std::int64_t & sum) {
+        sum += (targets(n) < 0 || targets(n) >= vocab) ? 1 : 0;
+      },
+      bad);
+  STRATA_EXPECTS(bad == 0);
+#endif
+}
+
+KOKKOS_INLINE_FUNCTION float row_forward(const float* x, std::int64_t V, std::int32_t target) {
+  const float m = row_max(x, V);
+  return static_cast<float>(kmath::log(sum_exp<false>(x, m, V, nullptr))) - (x[target] - m);
+}
+
+// The host's row loops, compiled for SSE2, AVX2+FMA and AVX-512 and picked
+// when the program loads: the default flags target SSE2 only, and the exp
+// makes these loops compute-bound.
+STRATA_X86_CLONES float row_forward_host(const float* x, std::int64_t V, std::int32_t target) {
+  return row_forward(x, V, target);
+}
+STRATA_X86_CLONES float row_backward_host(const float* x, std::int64_t V, std::int64_t Vp,
+                                          std::int32_t target, float dloss, float* d) {
+  return row_backward(x, V, Vp, target, dloss, d);
+}
+
+// Σ_n row(n) in double over the rows: a plain host lambda calling the
+// clones on host backends, a portable one elsewhere.
+template <class HostRow, class DeviceRow>
+double sum_rows(const char* label, std::int64_t N, HostRow host_row, DeviceRow device_row) {
+  double total = 0.0;
+  if (kHostExec) {
+    Kokkos::parallel_reduce(
+        label, Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(0, N),
+        [=](std::int64_t n, double& sum) { sum += host_row(n); }, total);
+  } else {
+    Kokkos::parallel_reduce(label, Kokkos::RangePolicy<ExecSpace>(0, N), device_row, total);
+  }
+  return total;
+}
+
+}  // namespace
+
+double cross_entropy_forward(const ConstMatrixF& logits, const TargetsI32& targets,
+                             std::int64_t vocab, const VectorF& losses) {
+  check_shapes(logits, targets, vocab);
+  STRATA_EXPECTS(losses.extent(0) == logits.extent(0));
+  const std::int64_t N = logits.extent(0), ld = logits.stride(0);
+  if (N == 0) return 0.0;
+  const float* x = logits.data();
+  const std::int32_t* t = targets.data();
+  float* loss = losses.data();
+  const double total = sum_rows(
+      "strata::cross_entropy_forward", N,
+      [=](std::int64_t n) { return loss[n] = row_forward_host(x + n * ld, vocab, t[n]); },
+      KOKKOS_LAMBDA(std::int64_t n, double& sum) {
+        sum += loss[n] = row_forward(x + n * ld, vocab, t[n]);
+      });
+  return total / static_cast<double>(N);
+}
+
+void cross_entropy_backward(const ConstMatrixF& logits, const TargetsI32& targets,
+                            std::int64_t vocab, float dloss, const MatrixF& dlogits) {
+  check_shapes(logits, targets, vocab);
+  STRATA_EXPECTS(dlogits.extent(0) == logits.extent(0) && dlogits.extent(1) == logits.extent(1));
+  const std::int64_t N = logits.extent(0), Vp = logits.extent(1);
+  const std::int64_t x_ld = logits.stride(0), d_ld = dlogits.stride(0);
+  const float* x = logits.data();
+  const std::int32_t* t = targets.data();
+  float* d = dlogits.data();
+  sum_rows(
+      "strata::cross_entropy_backward", N,
+      [=](std::int64_t n) {
+        return row_backward_host(x + n * x_ld, vocab, Vp, t[n], dloss, d + n * d_ld);
+      },
+      KOKKOS_LAMBDA(std::int64_t n, double& sum) {
+        sum += row_backward(x + n * x_ld, vocab, Vp, t[n], dloss, d + n * d_ld);
+      });
+}
+
+double cross_entropy_forward_backward(const MatrixF& logits, const TargetsI32& targets,
+                                      std::int64_t vocab, float dloss, const VectorF& losses) {
+  check_shapes(logits, targets, vocab);
+  STRATA_EXPECTS(losses.extent(0) == logits.extent(0));
+  const std::int64_t N = logits.extent(0), Vp = logits.extent(1), ld = logits.stride(0);
+  if (N == 0) return 0.0;
+  float* x = logits.data();
+  const std::int32_t* t = targets.data();
+  float* loss = losses.data();
+  const double total = sum_rows(
+      "strata::cross_entropy_forward_backward", N,
+      [=](std::int64_t n) {
+        return loss[n] = row_backward_host(x + n * ld, vocab, Vp, t[n], dloss, x + n * ld);
+      },
+      KOKKOS_LAMBDA(std::int64_t n, double& sum) {
+        sum += loss[n] = row_backward(x + n * ld, vocab, Vp, t[n], dloss, x + n * ld);
+      });
+  return total / static_cast<double>(N);
+}
+
+}  // namespace strata::kernels

@@ -1,0 +1,39 @@
+// Linear layer (PyTorch nn.Linear layout: weight [OC, C], optional bias
+// [OC]) forward and backward, on row-major activations [N, C].
+#pragma once
+
+#include "kernels/views.hpp"
+
+namespace strata::kernels {
+
+// Whether a gradient output is overwritten or added to.
+enum class GradMode { overwrite, accumulate };
+
+// out[N, OC] = inp[N, C] · weightᵀ + bias. Overwrites out. bias may be an
+// empty view (no bias, e.g. the tied LM head).
+void matmul_forward(const ConstMatrixF& inp, const ConstMatrixF& weight, const ConstVectorF& bias,
+                    const MatrixF& out);
+
+// From dout[N, OC]:
+//   dinp[N, C]     = dout · weight     overwritten, or added to with
+//                                      dinp_mode == accumulate;
+//   dweight[OC, C] += doutᵀ · inp      always accumulated (micro-batches and
+//                                      the tied embedding add into one grad);
+//   dbias[OC]      += Σ_rows dout      always accumulated.
+// Any of dinp, dweight, dbias may be an empty view to skip that output.
+void matmul_backward(const ConstMatrixF& dout, const ConstMatrixF& inp, const ConstMatrixF& weight,
+                     const MatrixF& dinp, const MatrixF& dweight, const VectorF& dbias,
+                     GradMode dinp_mode = GradMode::overwrite);
+
+namespace detail {
+// How the forward adds the bias; matmul_forward uses the faster one
+// (docs/blas.md). Exposed for perf/kernels_gemm_benchmark.cpp and tests.
+enum class BiasFusion {
+  preload,   // out = bias in every row, then GEMM with beta = 1
+  epilogue,  // GEMM with beta = 0, then a pass adding bias to every row
+};
+void matmul_forward(const ConstMatrixF& inp, const ConstMatrixF& weight, const ConstVectorF& bias,
+                    const MatrixF& out, BiasFusion fusion);
+}  // namespace detail
+
+}  // namespace strata::kernels

@@ -1,0 +1,39 @@
+// GptModel: checks the shape once, plans attention once, builds the layers.
+#include "model/gpt_model.hpp"
+
+#include <string>
+
+#include "core/error.hpp"
+#include "kernels/attention.hpp"
+
+namespace strata::model {
+
+GptModel::GptModel(const GptShape& shape, int real_vocab, MemoryLedger& ledger, int batch, int seq)
+    : shape_(shape), real_vocab_(real_vocab), batch_(batch), seq_(seq) {
+  if (seq > shape.block_size)
+    throw_input_error("[model] block_size",
+                      "is " + std::to_string(shape.block_size) +
+                          " but the model runs sequences of " + std::to_string(seq) + " positions",
+                      "raise [model] block_size to at least the sequence length");
+  if (real_vocab <= 0 || real_vocab > shape.vocab_size)
+    throw_input_error("[model] vocab_size",
+                      "is " + std::to_string(shape.vocab_size) + " but the tokenizer has " +
+                          std::to_string(real_vocab) + " tokens",
+                      "set [model] vocab_size to at least " + std::to_string(real_vocab) +
+                          " (a padded size such as a multiple of 64 is fine)");
+  const auto plan = kernels::plan_attention(batch, seq, shape.n_embd, shape.n_head);
+  auto scratch = std::make_shared<BlockScratch>(ledger, shape, plan);
+  layers_.push_back(std::make_unique<EmbeddingLayer>(shape, ledger, batch, seq));
+  for (int l = 0; l < shape.n_layer; ++l)
+    layers_.push_back(std::make_unique<TransformerBlock>(shape, l, ledger, plan, scratch));
+  layers_.push_back(std::make_unique<FinalLayer>(shape, real_vocab, ledger, batch, seq));
+}
+
+std::vector<ParamSpec> GptModel::params() const {
+  std::vector<ParamSpec> all;
+  for (const auto& layer : layers_)
+    for (auto& spec : layer->params()) all.push_back(std::move(spec));
+  return all;
+}
+
+}  // namespace strata::model

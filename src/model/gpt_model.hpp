@@ -1,0 +1,40 @@
+// GptModel: the GPT-2 model as an ordered list of layers (embedding, the
+// blocks, final), built from a GptShape for one micro-batch shape (B, T).
+// It holds no parameters: the engine owns and hands them in.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/memory_ledger.hpp"
+#include "model/gpt_layers.hpp"
+#include "model/layer.hpp"
+
+namespace strata::model {
+
+class GptModel {
+ public:
+  // real_vocab: the tokenizer's vocabulary size (<= shape.vocab_size).
+  // Throws an input Error for shapes the kernels cannot run (n_head not
+  // dividing n_embd, seq > block_size, real_vocab > vocab_size).
+  GptModel(const GptShape& shape, int real_vocab, MemoryLedger& ledger, int batch, int seq);
+
+  const GptShape& shape() const { return shape_; }
+  int real_vocab() const { return real_vocab_; }
+  int batch() const { return batch_; }
+  int seq() const { return seq_; }
+
+  // Forward order: embedding, h.0 .. h.{L-1}, final.
+  const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
+  // Every parameter, in forward order (= gpt_params(shape)).
+  std::vector<ParamSpec> params() const;
+
+ private:
+  GptShape shape_;
+  int real_vocab_;
+  int batch_;
+  int seq_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+};
+
+}  // namespace strata::model

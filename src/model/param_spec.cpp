@@ -1,0 +1,44 @@
+// Parameter sizes and counter-based initialisation of any slice.
+#include "model/param_spec.hpp"
+
+#include <Kokkos_Core.hpp>
+
+#include "core/contract.hpp"
+#include "core/philox.hpp"
+
+namespace strata::model {
+
+std::int64_t numel(const ParamSpec& spec) {
+  std::int64_t count = 1;
+  for (const std::int64_t extent : spec.shape) count *= extent;
+  return count;
+}
+
+std::int64_t total_numel(const std::vector<ParamSpec>& specs) {
+  std::int64_t total = 0;
+  for (const ParamSpec& spec : specs) total += numel(spec);
+  return total;
+}
+
+void initialize_slice(const ParamSpec& spec, std::uint64_t seed, std::int64_t begin,
+                      std::int64_t end, float* out) {
+  STRATA_EXPECTS(0 <= begin && begin <= end && end <= numel(spec));
+  const std::int64_t count = end - begin;
+  switch (spec.init) {
+    case InitRule::zeros:
+      for (std::int64_t i = 0; i < count; ++i) out[i] = 0.0f;
+      return;
+    case InitRule::ones:
+      for (std::int64_t i = 0; i < count; ++i) out[i] = 1.0f;
+      return;
+    case InitRule::normal: {
+      const CounterRng rng(seed, stream_id(spec.name));
+      const double std = spec.std;
+      for (std::int64_t i = 0; i < count; ++i)
+        out[i] = static_cast<float>(std * rng.normal(static_cast<std::uint64_t>(begin + i)));
+      return;
+    }
+  }
+}
+
+}  // namespace strata::model
