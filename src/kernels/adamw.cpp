@@ -2,32 +2,16 @@
 #include "kernels/adamw.hpp"
 
 #include <cmath>
-#include <type_traits>
 
 #include "core/contract.hpp"
+#include "kernels/fast_math.hpp"
 
 namespace strata::kernels {
 namespace {
 
-#if KOKKOS_VERSION >= 30700
-namespace kmath = Kokkos;
-#else
-namespace kmath = Kokkos::Experimental;
-#endif
-
-// Host backends run chunks of elements through the ISA clones below;
-// device backends one element per thread.
-constexpr bool kHostExec = std::is_same<ExecSpace, Kokkos::DefaultHostExecutionSpace>::value;
+// Host backends (kHostExec) run chunks of kChunk elements through the ISA
+// clones below; device backends one element per thread.
 constexpr std::int64_t kChunk = 4096;
-
-// GCC on x86-64: function multi-versioning (ifunc) for the host loop.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__CUDACC__) && \
-    !defined(__HIPCC__)
-#define STRATA_X86_CLONES \
-  __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define STRATA_X86_CLONES
-#endif
 
 // The per-step scalars, rounded to fp32 on the host.
 struct StepScalars {

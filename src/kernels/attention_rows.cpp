@@ -1,19 +1,13 @@
 // Softmax row primitives for the attention kernels. Each public function is
-// compiled once per vector ISA (AVX-512, AVX2, baseline) and picked at load
-// time, so one binary runs everywhere yet uses the widest vectors the CPU
-// has; the helpers are force-inlined so they are cloned with their callers.
+// compiled once per vector ISA (STRATA_VECTOR_CLONES: AVX-512, AVX2,
+// baseline) and picked at load time, so one binary runs everywhere yet uses
+// the widest vectors the CPU has; the helpers are force-inlined so they are
+// cloned with their callers.
 #include "kernels/attention_rows.hpp"
 
-#include <cstdint>
-#include <cstring>
 #include <limits>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define STRATA_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define STRATA_VECTOR_CLONES
-#endif
-#define STRATA_ALWAYS_INLINE inline __attribute__((always_inline))
+#include "kernels/fast_math.hpp"
 
 namespace strata::kernels::attention_rows {
 namespace {
@@ -23,29 +17,6 @@ namespace {
 // and the summation order is the same on every ISA.
 constexpr int kLanes = 16;
 constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
-
-// exp(x) = 2^k · exp(r) with k = round(x·log2 e) and r = x − k·ln2 in
-// [−ln2/2, ln2/2]. ln2 split in two (the high part has few enough bits that
-// k·ln2_hi is exact) keeps r accurate; the degree-7 Taylor polynomial is
-// within 5e-9 relative on that interval. 2^k is built in the exponent bits.
-STRATA_ALWAYS_INLINE float exp_poly(float x) {
-  const bool underflow = x < -87.3f;  // below FLT_MIN: report 0, not a denormal
-  x = x > 88.3f ? 88.3f : (x < -87.3f ? -87.3f : x);
-  const float kf = (x * 1.44269504f + 12582912.0f) - 12582912.0f;  // round to nearest
-  const float r = (x - kf * 0.693145751953125f) - kf * 1.428606765330187e-6f;
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  const std::int32_t bits = (static_cast<std::int32_t>(kf) + 127) << 23;
-  float two_k;
-  std::memcpy(&two_k, &bits, sizeof two_k);
-  return underflow ? 0.0f : p * two_k;
-}
 
 STRATA_ALWAYS_INLINE float max_of(const float* x, int n) {
   float lanes[kLanes];
@@ -65,14 +36,14 @@ STRATA_ALWAYS_INLINE float exp_and_sum(float* x, int n, float shift) {
   int j = 0;
   for (; j + kLanes <= n; j += kLanes) {
     for (int l = 0; l < kLanes; ++l) {
-      const float e = exp_poly(x[j + l] - shift);
+      const float e = kernels::exp_approx(x[j + l] - shift);
       x[j + l] = e;
       lanes[l] += e;
     }
   }
   float sum = 0.0f;
   for (; j < n; ++j) {
-    x[j] = exp_poly(x[j] - shift);
+    x[j] = kernels::exp_approx(x[j] - shift);
     sum += x[j];
   }
   for (int l = 0; l < kLanes; ++l) sum += lanes[l];
@@ -85,7 +56,7 @@ STRATA_ALWAYS_INLINE void zero_tail(float* x, int from, int to) {
 
 }  // namespace
 
-float exp_approx(float x) { return exp_poly(x); }
+float exp_approx(float x) { return kernels::exp_approx(x); }
 
 STRATA_VECTOR_CLONES void softmax(const CausalPanel& s) {
   for (int r = 0; r < s.rows; ++r) {
@@ -107,7 +78,7 @@ STRATA_VECTOR_CLONES void online_softmax(const CausalPanel& s, float* m, float* 
     if (v > 0) {
       const float tile_max = max_of(x, v);
       const float m_new = m[r] < tile_max ? tile_max : m[r];
-      corr[r] = exp_poly(m[r] - m_new);  // m[r] = −inf on a row's first block: 0
+      corr[r] = kernels::exp_approx(m[r] - m_new);  // m[r] = −inf on a row's first block: 0
       l[r] = l[r] * corr[r] + exp_and_sum(x, v, m_new);
       m[r] = m_new;
     }
@@ -120,7 +91,7 @@ STRATA_VECTOR_CLONES void probabilities(const CausalPanel& s, const float* lse) 
     float* x = s.row(r);
     const int v = s.valid(r);
     const float shift = lse[r];
-    for (int j = 0; j < v; ++j) x[j] = exp_poly(x[j] - shift);
+    for (int j = 0; j < v; ++j) x[j] = kernels::exp_approx(x[j] - shift);
     zero_tail(x, v, s.cols);
   }
 }

@@ -2,64 +2,20 @@
 // row (max, exp and sum, scale), the last two served from cache.
 #include "kernels/cross_entropy.hpp"
 
-#include <type_traits>
-
 #include "core/contract.hpp"
+#include "kernels/fast_math.hpp"
 
 namespace strata::kernels {
 namespace {
 
-#if KOKKOS_VERSION >= 30700
-namespace kmath = Kokkos;
-#else
-namespace kmath = Kokkos::Experimental;
-#endif
-
 using TargetsI32 = Vector<const std::int32_t>;
 
-// Rows run on the host through the ISA clones below; on a device, one row
-// per thread (correct, not yet fast: a device wants a team per row).
-constexpr bool kHostExec = std::is_same<ExecSpace, Kokkos::DefaultHostExecutionSpace>::value;
-
-// GCC on x86-64: function multi-versioning (ifunc) for the host loops.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__CUDACC__) && \
-    !defined(__HIPCC__)
-#define STRATA_X86_CLONES \
-  __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define STRATA_X86_CLONES
-#endif
-
+// Rows run on the host (kHostExec) through the ISA clones below; on a
+// device, one row per thread (correct, not yet fast: a device wants a team
+// per row). exp_approx comes from fast_math.hpp.
 constexpr int kLanes = 16;            // independent fp32 partials: one AVX-512 register
 constexpr std::int64_t kBlock = 256;  // columns summed in fp32 before adding in double
 constexpr float kLowest = -3.402823466e38f;
-
-// The same exp as gelu.cpp (relative error < 1e-7; 0 below -87.3). Kept
-// private to each file for now: a shared fast-math header belongs to the
-// kernels folder as a whole (attention's softmax wants it too).
-KOKKOS_INLINE_FUNCTION float exp_approx(float x) {
-  // Clamped so that k stays a small integer; NaN lands on -87.3, so the
-  // conversion to int below is defined, and is passed through at the end.
-  const float xc = x > -87.3f ? (x < 88.7f ? x : 88.7f) : -87.3f;
-  const float k = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  const float r = (xc - k * 0.693145751953125f) - k * 1.428606765330187e-6f;
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  union {
-    std::int32_t i;
-    float f;
-  } scale;
-  scale.i = static_cast<std::int32_t>(static_cast<std::uint32_t>(static_cast<std::int32_t>(k) + 127)
-                                      << 23);
-  const float result = x < -87.3f ? 0.0f : p * scale.f;
-  return x == x ? result : x;  // NaN in, NaN out
-}
 
 // Floats reordered as int32 so that integer order is float order (negative
 // values' magnitude bits flipped). The max then runs on integers, which the

@@ -1,9 +1,8 @@
 // Token + position embedding forward and deterministic backward.
 #include "kernels/embedding.hpp"
 
-#include <type_traits>
-
 #include "core/contract.hpp"
+#include "kernels/fast_math.hpp"
 
 namespace strata::kernels {
 namespace {
@@ -12,8 +11,7 @@ namespace {
 // inner loop is a plain contiguous loop the compiler vectorises; a device
 // runs one column per thread so that neighbouring threads read neighbouring
 // addresses.
-constexpr std::int64_t kWidth =
-    std::is_same<ExecSpace, Kokkos::DefaultHostExecutionSpace>::value ? 1024 : 1;
+constexpr std::int64_t kWidth = kHostExec ? 1024 : 1;
 
 #if defined(STRATA_CONTRACTS)
 // Out-of-range ids would read or write outside wte; count them (debug only).

@@ -2,61 +2,22 @@
 #include "kernels/gelu.hpp"
 
 #include <cstdint>
-#include <type_traits>
 
 #include "core/contract.hpp"
+#include "kernels/fast_math.hpp"
 
 namespace strata::kernels {
 namespace {
 
-// Host backends run chunks of elements through a plain loop the compiler
-// vectorises; device backends one element per thread.
-constexpr bool kHostExec = std::is_same<ExecSpace, Kokkos::DefaultHostExecutionSpace>::value;
+// Host backends (kHostExec) run chunks of kChunk elements through a plain
+// loop the compiler vectorises; device backends one element per thread.
 constexpr std::int64_t kChunk = 4096;
-
-// GCC on x86-64: function multi-versioning (ifunc) for the host loops.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__CUDACC__) && \
-    !defined(__HIPCC__)
-#define STRATA_X86_CLONES \
-  __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define STRATA_X86_CLONES
-#endif
 
 constexpr float kSqrt2OverPi = 0.7978845608028654f;
 constexpr float kCubic = 0.044715f;
 
-// exp(x) in plain arithmetic, so a loop of it vectorises (libm's expf is a
-// call the compiler cannot vectorise without -ffast-math). Cody–Waite
-// reduction x = k·ln2 + r, |r| <= ln2/2, then a degree-7 Taylor polynomial:
-// relative error below 1e-7 over the range; exp(x) = 0 below -87.3 (no
-// denormals) and +inf from 88.4 up. cross_entropy.cpp holds the same
-// function; see the note there on why it is not shared yet.
-KOKKOS_INLINE_FUNCTION float exp_approx(float x) {
-  // Clamped so that k stays a small integer; NaN lands on -87.3, so the
-  // conversion to int below is defined, and is passed through at the end.
-  const float xc = x > -87.3f ? (x < 88.7f ? x : 88.7f) : -87.3f;
-  // Adding and subtracting 1.5·2^23 rounds to the nearest integer.
-  const float k = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  const float r = (xc - k * 0.693145751953125f) - k * 1.428606765330187e-6f;
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  union {
-    std::int32_t i;
-    float f;
-  } scale;  // 2^k built from its exponent bits; k is in [-126, 128]
-  scale.i = static_cast<std::int32_t>(static_cast<std::uint32_t>(static_cast<std::int32_t>(k) + 127)
-                                      << 23);
-  const float result = x < -87.3f ? 0.0f : p * scale.f;
-  return x == x ? result : x;  // NaN in, NaN out
-}
-
+// exp_approx (fast_math.hpp) is plain arithmetic, so these loops vectorise;
+// libm's expf would be a call the compiler cannot vectorise.
 KOKKOS_INLINE_FUNCTION float inner(float x) { return kSqrt2OverPi * (x + kCubic * x * x * x); }
 
 KOKKOS_INLINE_FUNCTION float gelu(float x) { return x / (1.0f + exp_approx(-2.0f * inner(x))); }

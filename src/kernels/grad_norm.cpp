@@ -3,27 +3,19 @@
 
 #include <cmath>
 #include <cstdint>
-#include <type_traits>
+
+#include "kernels/fast_math.hpp"
 
 namespace strata::kernels {
 namespace {
 
-// Host backends run chunks of elements through the ISA clones below;
-// device backends one element per thread (Kokkos' reduction tree sums).
-constexpr bool kHostExec = std::is_same<ExecSpace, Kokkos::DefaultHostExecutionSpace>::value;
+// Host backends (kHostExec) run chunks of kChunk elements through the ISA
+// clones below; device backends one element per thread (Kokkos' reduction
+// tree sums).
 constexpr std::int64_t kChunk = 4096;
 // Independent double partials inside a chunk: the compiler does not
 // reassociate a single sum, so without them the loop is one add chain.
 constexpr int kLanes = 8;
-
-// GCC on x86-64: function multi-versioning (ifunc) for the host loop.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__CUDACC__) && \
-    !defined(__HIPCC__)
-#define STRATA_X86_CLONES \
-  __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define STRATA_X86_CLONES
-#endif
 
 // Σ g² over n elements in kLanes double partials, compiled for SSE2, AVX2
 // and AVX-512 and picked when the program loads.

@@ -3,31 +3,16 @@
 #include "kernels/layernorm.hpp"
 
 #include <cstdint>
-#include <type_traits>
 
 #include "core/contract.hpp"
+#include "kernels/fast_math.hpp"
 
 namespace strata::kernels {
 namespace {
 
-#if KOKKOS_VERSION >= 30700
-namespace kmath = Kokkos;
-#else
-namespace kmath = Kokkos::Experimental;
-#endif
-
-// Rows run on the host through the ISA clones below; on a device, one row
-// per thread (correct, not yet fast: a device wants a team per row).
-constexpr bool kHostExec = std::is_same<ExecSpace, Kokkos::DefaultHostExecutionSpace>::value;
-
-// GCC on x86-64: function multi-versioning (ifunc) for the host loops.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__CUDACC__) && \
-    !defined(__HIPCC__)
-#define STRATA_X86_CLONES \
-  __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define STRATA_X86_CLONES
-#endif
+// Rows run on the host (kHostExec) through the ISA clones below; on a
+// device, one row per thread (correct, not yet fast: a device wants a team
+// per row).
 
 // Independent partial sums per row: they break the add-latency chain and
 // fill one AVX-512 register (fp32 sums are not reassociated without

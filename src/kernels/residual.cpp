@@ -2,17 +2,16 @@
 #include "kernels/residual.hpp"
 
 #include <cstdint>
-#include <type_traits>
 
 #include "core/contract.hpp"
+#include "kernels/fast_math.hpp"
 
 namespace strata::kernels {
 namespace {
 
 // Elements per work item: a vectorisable chunk on the host, one per device
 // thread.
-constexpr std::int64_t kChunk =
-    std::is_same<ExecSpace, Kokkos::DefaultHostExecutionSpace>::value ? 4096 : 1;
+constexpr std::int64_t kChunk = kHostExec ? 4096 : 1;
 
 [[maybe_unused]] bool contiguous_same_shape(const ConstMatrixF& a, const ConstMatrixF& b) {
   return a.extent(0) == b.extent(0) && a.extent(1) == b.extent(1) && a.span_is_contiguous() &&
