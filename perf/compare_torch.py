@@ -3,9 +3,10 @@
 
 Owns the comparison's fairness rules: both sides on the same single core
 (taskset), one thread (OMP/OPENBLAS_NUM_THREADS=1), the same BLAS setting,
-runs interleaved, >= 3 repetitions each; and the MFU denominator, the best
-one-core SGEMM rate torch.mm reaches (2048^2 float32, best of 5, in every
-repetition; the best of all settings and repetitions). Settings:
+runs interleaved (the side that goes first alternating), >= 3 repetitions each;
+and the MFU denominator, the best one-core SGEMM rate torch.mm reaches (2048^2
+float32, best of 5, in every repetition) under each setting's OPENBLAS_CORETYPE.
+Strata's own SGEMM probe and metrics.csv mfu are reported beside it. Settings:
   as-is      the caller's environment as it is (OPENBLAS_CORETYPE included);
              Strata's re-exec off (STRATA_BLAS_AUTOTUNE=0)
   detect     OPENBLAS_CORETYPE unset: OpenBLAS picks its kernels from its CPU
@@ -14,8 +15,9 @@ repetition; the best of all settings and repetitions). Settings:
   tuned-omp  tuned, and torch on Debian's OpenMP OpenBLAS via LD_PRELOAD
              (unpacked libopenblas0-openmp; --openblas-openmp names it)
 
-  /usr/bin/python3 perf/compare_torch.py [--strata-train build/release/bin/strata-train]
-      [--configs tiny,small,gpt2-124M] [--settings as-is,detect,tuned,tuned-omp] [--reps 3]
+  /usr/bin/python3 perf/compare_torch.py --tokens-char char.h5 --tokens-gpt2 gpt2.h5
+      [--strata-train build/release/bin/strata-train] [--configs tiny,small,gpt2-124M]
+      [--settings tuned,as-is] [--reps 3] [--core 0]
 """
 import argparse
 import csv
@@ -30,10 +32,11 @@ import tempfile
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 PYTHON = "/usr/bin/python3"  # Debian's, with torch
 # name: (n_layer, n_head, n_embd, block, batch, vocab, timed steps, warm-up steps)
+# (runs of 60, 20 and 8 steps in all; the first few are warm-up, left out of the median)
 CONFIGS = {
-    "tiny": (4, 4, 128, 64, 12, 65, 30, 3),
-    "small": (6, 6, 384, 256, 8, 65, 8, 2),
-    "gpt2-124M": (12, 12, 768, 256, 4, 50304, 5, 2),
+    "tiny": (4, 4, 128, 64, 12, 65, 55, 5),
+    "small": (6, 6, 384, 256, 8, 65, 17, 3),
+    "gpt2-124M": (12, 12, 768, 256, 4, 50304, 6, 2),
 }
 OPENMP_BLAS = "/usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so.0"
 PEAK_SNIPPET = """
@@ -89,30 +92,49 @@ def last_value(text, key):
     return float([l for l in text.splitlines() if l.startswith(key + "=")][-1].split("=", 1)[1])
 
 
+def token_file(name, args):
+    return args.tokens_gpt2 if CONFIGS[name][5] > 65 else args.tokens_char
+
+
 def torch_rate(name, setting, args, log):
     L, H, C, T, B, V, steps, warm = CONFIGS[name]
     cmd = [PYTHON, os.path.join(REPO, "perf", "torch_gpt.py"), f"--n-layer={L}", f"--n-head={H}",
            f"--n-embd={C}", f"--block={T}", f"--batch={B}", f"--vocab={V}", f"--steps={steps}",
-           f"--warmup={warm}", "--threads=1"]
+           f"--warmup={warm}", "--threads=1", f"--tokens={token_file(name, args)}"]
     return last_value(run(cmd, environment(setting, "torch", args.openblas_openmp), args.core, log),
                       "tokens_per_s")
 
 
+PROBES = {}   # (config, setting) -> [strata's own SGEMM probe, GFLOP/s, per run]
+OWN_MFU = {}  # (config, setting) -> [median of metrics.csv's mfu (against that probe), per run]
+
+
 def strata_rate(name, setting, args, log):
-    _, _, _, T, B, _, steps, warm = CONFIGS[name]
+    L, H, C, T, B, V, steps, warm = CONFIGS[name]
     out = tempfile.mkdtemp(prefix=f"strata-{name}-")
     try:
         # The deck's model; the shapes, step count and a plain schedule from here, so
         # both sides do the same work per step (the decks may use longer contexts,
         # accumulation, warm-up and evaluation).
         cmd = [args.strata_train, os.path.join(args.inputs, f"{name}.ini"), f"--output.dir={out}",
-               f"--train.steps={steps + warm}", f"--model.block_size={T}", f"--train.micro_batch={B}",
+               f"--train.steps={steps + warm}", f"--model.n_layer={L}", f"--model.n_head={H}",
+               f"--model.n_embd={C}", f"--model.block_size={T}", f"--model.vocab_size={V}",
+               f"--data.path={token_file(name, args)}",
+               f"--data.tokenizer={'gpt2' if V > 65 else 'char'}", f"--train.micro_batch={B}",
                "--train.grad_accum=1", "--train.global_batch=0", "--train.lr_schedule=constant",
-               "--train.warmup_steps=0", "--train.eval_every=0"]
-        run(cmd, environment(setting, "strata", args.openblas_openmp), args.core, log)
+               "--train.warmup_steps=0", "--train.eval_every=0", "--checkpoint.every=0",
+               "--log.every=10"]
+        text = run(cmd, environment(setting, "strata", args.openblas_openmp), args.core, log)
+        probe = [l for l in text.splitlines() if "SGEMM probe peak" in l]
+        if probe:
+            gf = float(probe[-1].split("SGEMM probe peak")[1].split()[0])
+            PROBES.setdefault((name, setting), []).append(gf)
         with open(os.path.join(out, "metrics.csv")) as f:
             rows = [r for r in csv.DictReader(f) if r.get("tokens_per_s")]
         rates = [float(r["tokens_per_s"]) for r in rows[warm:]]
+        mfus = [float(r["mfu"]) for r in rows[warm:] if r.get("mfu")]
+        if mfus:
+            OWN_MFU.setdefault((name, setting), []).append(statistics.median(mfus))
         if not rates:
             raise RuntimeError(f"{out}/metrics.csv has no tokens_per_s after {warm} warm-up steps")
         return statistics.median(rates)
@@ -125,9 +147,12 @@ def main():
     p.add_argument("--strata-train", default=os.path.join(REPO, "build", "release", "bin", "strata-train"))
     p.add_argument("--inputs", default=os.path.join(REPO, "inputs"), help="folder of tiny.ini, small.ini, ...")
     p.add_argument("--configs", default="tiny,small,gpt2-124M")
-    p.add_argument("--settings", default="as-is,detect,tuned,tuned-omp")
+    p.add_argument("--settings", default="tuned,as-is", help="any of as-is,detect,tuned,tuned-omp")
+    p.add_argument("--tokens-char", required=True,
+                   help="strata-prep --tokenizer char file, vocabulary <= 65 (tiny, small)")
+    p.add_argument("--tokens-gpt2", help="strata-prep --tokenizer gpt2 file (gpt2-124M)")
     p.add_argument("--reps", type=int, default=3)
-    p.add_argument("--core", type=int, default=max(os.sched_getaffinity(0)), help="CPU to pin to")
+    p.add_argument("--core", type=int, default=0, help="CPU to pin to")
     p.add_argument("--openblas-openmp", default=OPENMP_BLAS,
                    help="libopenblas.so.0 of libopenblas0-openmp (installed, or apt-get download + dpkg-deb -x)")
     p.add_argument("--log", default="compare_torch.log")
@@ -144,6 +169,7 @@ def main():
 
     results = {}  # (config, setting, side) -> [tokens/s per rep]
     peaks = {}
+    load_before = os.getloadavg()
     with open(args.log, "w") as log:
         for rep in range(args.reps):  # interleaved, so drift in the machine's load hits both sides
             for setting in settings:  # the peak too: best over every rep
@@ -155,19 +181,25 @@ def main():
             for name in configs:
                 for setting in settings:
                     sides = [("torch", torch_rate)] + ([("strata", strata_rate)] if with_strata else [])
+                    if rep % 2:  # alternate which side runs first
+                        sides.reverse()
                     for side, measure in sides:
                         rate = measure(name, setting, args, log)
                         results.setdefault((name, setting, side), []).append(rate)
                         print(f"rep {rep} {name} {setting} {side}: {rate:.1f} tokens/s", file=sys.stderr)
 
-    peak = max(peaks.values())
+    load_after = os.getloadavg()
     inherited = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items())
                          if k.startswith(("OPENBLAS_", "OMP_", "GOMP_", "KMP_")))
     print(f"core {args.core}; inherited BLAS/OpenMP environment (both sides): {inherited or 'none'}")
-    print(f"MFU denominator: best one-core SGEMM {peak:.1f} GFLOP/s (torch.mm 2048^2 fp32, best of 5; "
-          + ", ".join(f"{s} {v:.1f}" for s, v in peaks.items()) + ")")
-    print("| config | setting | strata tokens/s | torch tokens/s (min–max) | strata/torch | strata MFU | torch MFU |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("load average (1, 5, 15 min) before: " + ", ".join(f"{x:.2f}" for x in load_before)
+          + "; after: " + ", ".join(f"{x:.2f}" for x in load_after))
+    print("MFU denominator, per setting: best one-core SGEMM of the run under that setting's "
+          "OPENBLAS_CORETYPE (torch.mm 2048^2 fp32, best of 5, every rep): "
+          + ", ".join(f"{s} {v:.1f} GFLOP/s" for s, v in peaks.items()))
+    print("| config | setting | strata tokens/s (min–max) | torch tokens/s (min–max) | strata/torch | "
+          "strata MFU | torch MFU | strata probe GFLOP/s, own MFU |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for name in configs:
         L, _, C, T, _, V, _, _ = CONFIGS[name]
         fpt = flops_per_token(L, C, T, V)
@@ -176,12 +208,18 @@ def main():
             s = results.get((name, setting, "strata"), [])
             tm = statistics.median(t)
             sm = statistics.median(s) if s else None
+            peak = peaks[setting]
             mfu = lambda r: f"{100 * r * fpt / (peak * 1e9):.1f}%"
-            print(f"| {name} | {setting} | {f'{sm:.0f}' if s else '—'} | {tm:.0f} ({min(t):.0f}–{max(t):.0f}) | "
-                  f"{f'{sm / tm:.2f}' if s else '—'} | {mfu(sm) if s else '—'} | {mfu(tm)} |")
+            pr, own = PROBES.get((name, setting)), OWN_MFU.get((name, setting))
+            own_text = (f"{statistics.median(pr):.1f}, {100 * statistics.median(own):.1f}%" if pr and own else "—")
+            print(f"| {name} | {setting} | {f'{sm:.0f} ({min(s):.0f}–{max(s):.0f})' if s else '—'} | "
+                  f"{tm:.0f} ({min(t):.0f}–{max(t):.0f}) | "
+                  f"{f'{sm / tm:.2f}' if s else '—'} | {mfu(sm) if s else '—'} | {mfu(tm)} | {own_text} |")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"peaks_gflops": peaks, "runs": [{"config": c, "setting": st, "side": sd, "tokens_per_s": v}
+            json.dump({"load_before": load_before, "load_after": load_after, "peaks_gflops": peaks,
+                       "strata_probe_gflops": {f"{c} {st}": v for (c, st), v in PROBES.items()},
+                       "strata_own_mfu": {f"{c} {st}": v for (c, st), v in OWN_MFU.items()}, "runs": [{"config": c, "setting": st, "side": sd, "tokens_per_s": v}
                                                      for (c, st, sd), v in results.items()]}, f, indent=1)
 
 

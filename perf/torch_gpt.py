@@ -4,7 +4,8 @@
 Owns: timing the reference model (tests/reference/torch_gpt.py, the same one
 the correctness tests use) under AdamW on random tokens or a strata-prep token
 file, and reporting which BLAS torch really runs on. Prints one machine-readable
-line `tokens_per_s=<x>`: the median over the steps after the warm-up.
+line `tokens_per_s=<x>`: the median over the steps after the warm-up, each step
+timed as strata-train times its own: forward + backward + grad-norm clip + AdamW.
 
   /usr/bin/python3 perf/torch_gpt.py --n-layer 4 --n-head 4 --n-embd 128 \
       --block 64 --batch 12 --vocab 65 --steps 20 --threads 1 [--dtype bf16] [--tokens f.h5]
@@ -83,6 +84,8 @@ def main():
     p.add_argument("--dtype", choices=("fp32", "bf16"), default="fp32", help="bf16: CPU autocast")
     p.add_argument("--tokens", help="strata-prep token file (/tokens) instead of random ids")
     p.add_argument("--lr", type=float, default=6e-4)
+    p.add_argument("--grad-clip", type=float, default=1.0,
+                   help="global-norm clip, as strata-train's [train] grad_clip (its decks: 1.0); 0 = off")
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -108,6 +111,8 @@ def main():
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.dtype == "bf16"):
             _, loss = model(x, y)
         loss.backward()
+        if args.grad_clip > 0:  # strata-train computes the norm (and clips) every step too
+            torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
         opt.step()
         opt.zero_grad(set_to_none=True)
         dt = time.perf_counter() - t0
