@@ -1,16 +1,11 @@
 // ensure_blas_tuning: the decisions it takes from the environment, and the
-// re-exec itself, run in a child copy of this test binary.
+// re-exec itself, watched in a child process (blas_reexec_probe.cpp).
 #include <gtest/gtest.h>
-
-#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <string>
-#include <vector>
 
 #include "kernels/blas_runtime.hpp"
 
@@ -82,34 +77,14 @@ TEST(BlasRuntime, InfoNamesTheLinkedOpenBlas) {
     EXPECT_STRNE(strata::kernels::to_string(t), "?");
 }
 
-// Runs only inside the child started below: calls ensure_blas_tuning with
-// this process's real argv (re-executing it at most once) and reports.
-TEST(BlasRuntimeChild, Report) {
-  if (std::getenv("STRATA_TEST_BLAS_CHILD") == nullptr) GTEST_SKIP() << "child-only test";
-  std::ifstream cmdline("/proc/self/cmdline", std::ios::binary);
-  const std::string all((std::istreambuf_iterator<char>(cmdline)),
-                        std::istreambuf_iterator<char>());
-  std::vector<std::string> args;
-  for (std::size_t at = 0; at < all.size(); at = all.find('\0', at) + 1)
-    args.emplace_back(all.c_str() + at);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const BlasTuning tuning = ensure_blas_tuning(static_cast<int>(args.size()), argv.data());
-  std::printf("RESULT tuning=%d core=%s\n", static_cast<int>(tuning),
-              strata::kernels::blas_info().core.c_str());
-}
-
 // A conservative site-wide OPENBLAS_CORETYPE with STRATA_BLAS_AUTOTUNE=force:
 // on an AVX-512 CPU the child must come back from one re-exec on SkylakeX
 // (a loop would hang until the test's timeout); elsewhere it must not exec.
+// The child is tests/kernels/blas_reexec_probe.cpp.
 TEST(BlasRuntime, ForcedReexecSwitchesToSkylakeXOnce) {
-  std::array<char, 4096> self{};
-  ASSERT_GT(readlink("/proc/self/exe", self.data(), self.size() - 1), 0);
   const std::string command =
-      "env -u STRATA_BLAS_AUTOTUNED STRATA_TEST_BLAS_CHILD=1 "
-      "STRATA_BLAS_AUTOTUNE=force OPENBLAS_CORETYPE=Haswell '" +
-      std::string(self.data()) + "' --gtest_filter=BlasRuntimeChild.Report 2>&1";
+      "env -u STRATA_BLAS_AUTOTUNED STRATA_BLAS_AUTOTUNE=force OPENBLAS_CORETYPE=Haswell '" +
+      std::string(STRATA_BLAS_PROBE) + "' 2>&1";
   FILE* child = popen(command.c_str(), "r");
   ASSERT_NE(child, nullptr);
   std::string output;
