@@ -30,12 +30,6 @@ class FileDescriptor {
   int fd_;
 };
 
-std::string directory_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 }  // namespace
 
 void write_file_atomically(const std::string& path, std::string_view contents) {
@@ -56,9 +50,21 @@ void write_file_atomically(const std::string& path, std::string_view contents) {
     ::unlink(temporary.c_str());  // leave no half-written file behind
     throw;
   }
-  // Make the rename itself durable. Some file systems cannot fsync a
-  // directory (EINVAL); the data is safe regardless, so that is not an error.
-  const std::string directory = directory_of(path);
+  fsync_directory(directory_of(path));
+}
+
+std::string directory_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+void fsync_file(const std::string& path) {
+  FileDescriptor file(STRATA_CHECK_SYS(::open(path.c_str(), O_RDONLY | O_CLOEXEC), path));
+  STRATA_CHECK_SYS(::fsync(file.get()), path);
+}
+
+void fsync_directory(const std::string& directory) {
   FileDescriptor dir(
       STRATA_CHECK_SYS(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC), directory));
   if (::fsync(dir.get()) != 0 && errno != EINVAL) STRATA_CHECK_SYS(-1, directory);

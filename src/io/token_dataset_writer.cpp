@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/atomic_file.hpp"
 #include "core/check.hpp"
 #include "core/error.hpp"
 #include "io/hdf5/h5_attribute.hpp"
@@ -17,21 +18,6 @@
 
 namespace strata::io {
 namespace {
-
-std::string directory_of(const std::string& path) {
-  const std::size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-void fsync_path(const std::string& path, int flags) {
-  const int fd = STRATA_CHECK_SYS(::open(path.c_str(), flags | O_CLOEXEC), path);
-  const int rc = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  errno = saved;
-  STRATA_CHECK_SYS(rc, path);
-}
 
 // Removes the temporary file unless the rename went through.
 struct TemporaryFile {
@@ -130,10 +116,10 @@ void write_token_file(const std::string& path, const std::vector<std::uint32_t>&
     STRATA_CHECK_H5(H5Fflush(root, H5F_SCOPE_GLOBAL), at);
     file.close(at);
   }
-  fsync_path(temporary.path, O_RDONLY);
+  fsync_file(temporary.path);
   STRATA_CHECK_SYS(std::rename(temporary.path.c_str(), path.c_str()), path);
   temporary.published = true;
-  fsync_path(directory_of(path), O_RDONLY | O_DIRECTORY);  // makes the rename durable
+  fsync_directory(directory_of(path));  // makes the rename durable
 }
 
 }  // namespace strata::io

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/scratch_dir.hpp"
 #include "io/checkpoint/checkpoint.hpp"
 
 namespace strata::io::testing {
@@ -95,21 +96,6 @@ inline CheckpointState sample_state(std::uint64_t step) {
   return state;
 }
 
-// A fresh directory made by rank 0 and announced to every rank.
-inline std::string shared_scratch_dir(MPI_Comm comm, const std::string& tag) {
-  int rank = 0;
-  MPI_Comm_rank(comm, &rank);
-  std::string dir;
-  if (rank == 0) {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") + "/strata-" + tag + "-XXXXXX";
-    dir = mkdtemp(pattern.data()) ? pattern : std::string();
-  }
-  int size = static_cast<int>(dir.size());
-  MPI_Bcast(&size, 1, MPI_INT, 0, comm);
-  dir.resize(size);
-  MPI_Bcast(dir.data(), size, MPI_CHAR, 0, comm);
-  return dir;
-}
+using strata::testing::shared_scratch_dir;
 
 }  // namespace strata::io::testing

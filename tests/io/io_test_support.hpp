@@ -11,28 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "../support/scratch_dir.hpp"
 #include "io/token_dataset.hpp"
 
 namespace strata::io::testing {
 
-// A fresh directory under $TMPDIR (or /tmp) made by rank 0 and announced
-// to every rank of comm. Not removed: ctest runs are short and the names
-// say which test made them.
-inline std::string shared_scratch_dir(MPI_Comm comm, const std::string& tag) {
-  int rank = 0;
-  MPI_Comm_rank(comm, &rank);
-  std::string dir;
-  if (rank == 0) {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") + "/strata-" + tag + "-XXXXXX";
-    dir = mkdtemp(pattern.data()) ? pattern : std::string();
-  }
-  int size = static_cast<int>(dir.size());
-  MPI_Bcast(&size, 1, MPI_INT, 0, comm);
-  dir.resize(size);
-  MPI_Bcast(dir.data(), size, MPI_CHAR, 0, comm);
-  return dir;
-}
+using strata::testing::shared_scratch_dir;
 
 // Deterministic tokens below vocab_size that differ from their neighbours,
 // so a read from a wrong offset cannot pass by accident.

@@ -111,16 +111,6 @@ void write_state(hid_t file, const CheckpointState& state, const std::string& pa
   });
 }
 
-void fsync_path(const std::string& path, int flags) {
-  const int fd = STRATA_CHECK_SYS(::open(path.c_str(), flags | O_CLOEXEC), path);
-  const int rc = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  errno = saved;
-  // Some file systems cannot fsync a directory (EINVAL); the data is safe.
-  if (rc != 0 && !((flags & O_DIRECTORY) && errno == EINVAL)) STRATA_CHECK_SYS(rc, path);
-}
-
 }  // namespace
 
 std::string write_checkpoint(MPI_Comm comm, const std::string& dir, const CheckpointState& state,
@@ -163,9 +153,9 @@ std::string write_checkpoint(MPI_Comm comm, const std::string& dir, const Checkp
   // knows the checkpoint and `latest` are durable (or every rank throws).
   agree_on_success(comm, [&] {
     if (rank != 0) return;
-    fsync_path(temporary, O_RDONLY);
+    fsync_file(temporary);
     STRATA_CHECK_SYS(std::rename(temporary.c_str(), path.c_str()), path);
-    fsync_path(dir, O_RDONLY | O_DIRECTORY);
+    fsync_directory(dir);
     write_file_atomically(dir + "/latest", path.substr(dir.size() + 1) + "\n");
   });
   return path;
