@@ -1,6 +1,9 @@
 // Communicator: the collectives and point-to-point calls of one MPI group.
-// Each is one MPI non-blocking call; the blocking forms start and wait, so
-// every call goes through the watchdog and is counted in the ledger once.
+// Each operation has one body that counts it in the ledger once and then
+// makes one MPI call: the non-blocking one for start_*, which Request waits on
+// under the watchdog, or the blocking one under a WatchedCall. The blocking
+// forms do not start-and-wait: MPI's blocking collectives run tuned
+// algorithms, its non-blocking ones a generic schedule (docs/comm.md).
 #include "comm/communicator.hpp"
 
 #include <climits>
@@ -9,6 +12,7 @@
 
 #include "comm/impl/mpi_types.hpp"
 #include "comm/impl/request_state.hpp"
+#include "comm/impl/watchdog.hpp"
 #include "core/check.hpp"
 #include "core/error.hpp"
 
@@ -76,65 +80,91 @@ std::unique_ptr<Request::State> Communicator::begin(const char* operation, CommO
   return state;
 }
 
+template <class Start, class Block>
+Request Communicator::issue(Mode mode, std::unique_ptr<Request::State> state, Start start,
+                            Block block) {
+  if (mode == Mode::start) {
+    detail::check_mpi(start(&state->request), state->operation.c_str(), __FILE__, __LINE__);
+    return Request(std::move(state));
+  }
+  const impl::WatchedCall watched(*state);
+  detail::check_mpi(block(), state->operation.c_str(), __FILE__, __LINE__);
+  return Request();
+}
+
 // ---- all-reduce ------------------------------------------------------------
 
-Request Communicator::start_all_reduce(void* buffer, std::int64_t count, DType dtype, ReduceOp op) {
+Request Communicator::issue_all_reduce(Mode mode, void* buffer, std::int64_t count, DType dtype,
+                                       ReduceOp op) {
   const int n = mpi_int(count, "count", "all_reduce", group_);
   const std::int64_t element = size_in_bytes(dtype);
   auto state = begin("all_reduce", CommOp::all_reduce, count, strata::name(dtype), count * element,
                      wire_bytes_for(CommOp::all_reduce, count, element, size_));
-  STRATA_CHECK_MPI(MPI_Iallreduce(MPI_IN_PLACE, buffer, n, impl::mpi_datatype(dtype),
-                                  impl::mpi_op(dtype, op), comm_, &state->request));
-  return Request(std::move(state));
+  const MPI_Datatype type = impl::mpi_datatype(dtype);
+  const MPI_Op mpi_op = impl::mpi_op(dtype, op);
+  return issue(
+      mode, std::move(state),
+      [&](MPI_Request* r) {
+        return MPI_Iallreduce(MPI_IN_PLACE, buffer, n, type, mpi_op, comm_, r);
+      },
+      [&] { return MPI_Allreduce(MPI_IN_PLACE, buffer, n, type, mpi_op, comm_); });
+}
+
+Request Communicator::start_all_reduce(void* buffer, std::int64_t count, DType dtype, ReduceOp op) {
+  return issue_all_reduce(Mode::start, buffer, count, dtype, op);
 }
 
 void Communicator::all_reduce(void* buffer, std::int64_t count, DType dtype, ReduceOp op) {
-  start_all_reduce(buffer, count, dtype, op).wait();
+  issue_all_reduce(Mode::block, buffer, count, dtype, op);
 }
 
-double Communicator::all_reduce_sum(double value) {
+double Communicator::all_reduce_scalar(double value, MPI_Op op) {
   constexpr std::int64_t kBytes = sizeof(double);
   auto state = begin("all_reduce", CommOp::all_reduce, 1, "fp64", kBytes,
                      wire_bytes_for(CommOp::all_reduce, 1, kBytes, size_));
-  STRATA_CHECK_MPI(
-      MPI_Iallreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_SUM, comm_, &state->request));
-  Request(std::move(state)).wait();
+  issue(
+      Mode::block, std::move(state),
+      [&](MPI_Request* r) {
+        return MPI_Iallreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, op, comm_, r);
+      },
+      [&] { return MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, op, comm_); });
   return value;
 }
 
-double Communicator::all_reduce_max(double value) {
-  constexpr std::int64_t kBytes = sizeof(double);
-  auto state = begin("all_reduce", CommOp::all_reduce, 1, "fp64", kBytes,
-                     wire_bytes_for(CommOp::all_reduce, 1, kBytes, size_));
-  STRATA_CHECK_MPI(
-      MPI_Iallreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_MAX, comm_, &state->request));
-  Request(std::move(state)).wait();
-  return value;
-}
+double Communicator::all_reduce_sum(double value) { return all_reduce_scalar(value, MPI_SUM); }
+
+double Communicator::all_reduce_max(double value) { return all_reduce_scalar(value, MPI_MAX); }
 
 // ---- reduce-scatter and all-gather -----------------------------------------
 
-Request Communicator::start_reduce_scatter(const void* send, void* recv, std::int64_t recv_count,
-                                           DType dtype) {
+Request Communicator::issue_reduce_scatter(Mode mode, const void* send, void* recv,
+                                           std::int64_t recv_count, DType dtype) {
   const int n = mpi_int(recv_count, "recv_count", "reduce_scatter", group_);
   const std::int64_t element = size_in_bytes(dtype);
   const std::int64_t payload = recv_count * size_;
   auto state =
       begin("reduce_scatter", CommOp::reduce_scatter, payload, strata::name(dtype),
             payload * element, wire_bytes_for(CommOp::reduce_scatter, payload, element, size_));
-  STRATA_CHECK_MPI(MPI_Ireduce_scatter_block(send, recv, n, impl::mpi_datatype(dtype),
-                                             impl::mpi_op(dtype, ReduceOp::sum), comm_,
-                                             &state->request));
-  return Request(std::move(state));
+  const MPI_Datatype type = impl::mpi_datatype(dtype);
+  const MPI_Op sum = impl::mpi_op(dtype, ReduceOp::sum);
+  return issue(
+      mode, std::move(state),
+      [&](MPI_Request* r) { return MPI_Ireduce_scatter_block(send, recv, n, type, sum, comm_, r); },
+      [&] { return MPI_Reduce_scatter_block(send, recv, n, type, sum, comm_); });
+}
+
+Request Communicator::start_reduce_scatter(const void* send, void* recv, std::int64_t recv_count,
+                                           DType dtype) {
+  return issue_reduce_scatter(Mode::start, send, recv, recv_count, dtype);
 }
 
 void Communicator::reduce_scatter(const void* send, void* recv, std::int64_t recv_count,
                                   DType dtype) {
-  start_reduce_scatter(send, recv, recv_count, dtype).wait();
+  issue_reduce_scatter(Mode::block, send, recv, recv_count, dtype);
 }
 
-Request Communicator::start_all_gather(const void* send, void* recv, std::int64_t send_count,
-                                       DType dtype) {
+Request Communicator::issue_all_gather(Mode mode, const void* send, void* recv,
+                                       std::int64_t send_count, DType dtype) {
   const int n = mpi_int(send_count, "send_count", "all_gather", group_);
   const std::int64_t element = size_in_bytes(dtype);
   const std::int64_t payload = send_count * size_;
@@ -145,22 +175,30 @@ Request Communicator::start_all_gather(const void* send, void* recv, std::int64_
   // MPI forbids overlapping send and receive buffers; a send that already
   // sits in its block of recv is exactly MPI_IN_PLACE.
   const void* own_block = static_cast<const char*>(recv) + rank_ * send_count * element;
-  if (send == own_block) {
-    STRATA_CHECK_MPI(
-        MPI_Iallgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, recv, n, type, comm_, &state->request));
-  } else {
-    STRATA_CHECK_MPI(MPI_Iallgather(send, n, type, recv, n, type, comm_, &state->request));
-  }
-  return Request(std::move(state));
+  const bool in_place = send == own_block;
+  const void* from = in_place ? MPI_IN_PLACE : send;
+  const int from_count = in_place ? 0 : n;
+  const MPI_Datatype from_type = in_place ? MPI_DATATYPE_NULL : type;
+  return issue(
+      mode, std::move(state),
+      [&](MPI_Request* r) {
+        return MPI_Iallgather(from, from_count, from_type, recv, n, type, comm_, r);
+      },
+      [&] { return MPI_Allgather(from, from_count, from_type, recv, n, type, comm_); });
+}
+
+Request Communicator::start_all_gather(const void* send, void* recv, std::int64_t send_count,
+                                       DType dtype) {
+  return issue_all_gather(Mode::start, send, recv, send_count, dtype);
 }
 
 void Communicator::all_gather(const void* send, void* recv, std::int64_t send_count, DType dtype) {
-  start_all_gather(send, recv, send_count, dtype).wait();
+  issue_all_gather(Mode::block, send, recv, send_count, dtype);
 }
 
 // ---- all-to-all ------------------------------------------------------------
 
-Request Communicator::start_all_to_all(const void* send, void* recv, std::int64_t count,
+Request Communicator::issue_all_to_all(Mode mode, const void* send, void* recv, std::int64_t count,
                                        DType dtype) {
   const int n = mpi_int(count, "count", "all_to_all", group_);
   const std::int64_t element = size_in_bytes(dtype);
@@ -169,15 +207,22 @@ Request Communicator::start_all_to_all(const void* send, void* recv, std::int64_
       begin("all_to_all", CommOp::all_to_all, payload, strata::name(dtype), payload * element,
             wire_bytes_for(CommOp::all_to_all, payload, element, size_));
   const MPI_Datatype type = impl::mpi_datatype(dtype);
-  STRATA_CHECK_MPI(MPI_Ialltoall(send, n, type, recv, n, type, comm_, &state->request));
-  return Request(std::move(state));
+  return issue(
+      mode, std::move(state),
+      [&](MPI_Request* r) { return MPI_Ialltoall(send, n, type, recv, n, type, comm_, r); },
+      [&] { return MPI_Alltoall(send, n, type, recv, n, type, comm_); });
+}
+
+Request Communicator::start_all_to_all(const void* send, void* recv, std::int64_t count,
+                                       DType dtype) {
+  return issue_all_to_all(Mode::start, send, recv, count, dtype);
 }
 
 void Communicator::all_to_all(const void* send, void* recv, std::int64_t count, DType dtype) {
-  start_all_to_all(send, recv, count, dtype).wait();
+  issue_all_to_all(Mode::block, send, recv, count, dtype);
 }
 
-Request Communicator::start_all_to_all_v(const void* send,
+Request Communicator::issue_all_to_all_v(Mode mode, const void* send,
                                          const std::vector<std::int64_t>& send_counts,
                                          const std::vector<std::int64_t>& send_displs, void* recv,
                                          const std::vector<std::int64_t>& recv_counts,
@@ -215,67 +260,107 @@ Request Communicator::start_all_to_all_v(const void* send,
   state->counts_and_displacements = std::move(arrays);
   const int* table = state->counts_and_displacements.data();
   const MPI_Datatype type = impl::mpi_datatype(dtype);
-  STRATA_CHECK_MPI(MPI_Ialltoallv(send, table, table + n, type, recv, table + 2 * n, table + 3 * n,
-                                  type, comm_, &state->request));
-  return Request(std::move(state));
+  return issue(
+      mode, std::move(state),
+      [&](MPI_Request* r) {
+        return MPI_Ialltoallv(send, table, table + n, type, recv, table + 2 * n, table + 3 * n,
+                              type, comm_, r);
+      },
+      [&] {
+        return MPI_Alltoallv(send, table, table + n, type, recv, table + 2 * n, table + 3 * n, type,
+                             comm_);
+      });
+}
+
+Request Communicator::start_all_to_all_v(const void* send,
+                                         const std::vector<std::int64_t>& send_counts,
+                                         const std::vector<std::int64_t>& send_displs, void* recv,
+                                         const std::vector<std::int64_t>& recv_counts,
+                                         const std::vector<std::int64_t>& recv_displs,
+                                         DType dtype) {
+  return issue_all_to_all_v(Mode::start, send, send_counts, send_displs, recv, recv_counts,
+                            recv_displs, dtype);
 }
 
 void Communicator::all_to_all_v(const void* send, const std::vector<std::int64_t>& send_counts,
                                 const std::vector<std::int64_t>& send_displs, void* recv,
                                 const std::vector<std::int64_t>& recv_counts,
                                 const std::vector<std::int64_t>& recv_displs, DType dtype) {
-  start_all_to_all_v(send, send_counts, send_displs, recv, recv_counts, recv_displs, dtype).wait();
+  issue_all_to_all_v(Mode::block, send, send_counts, send_displs, recv, recv_counts, recv_displs,
+                     dtype);
 }
 
 // ---- broadcast and point-to-point ------------------------------------------
 
-Request Communicator::start_broadcast(void* buffer, std::int64_t count, DType dtype, int root) {
+Request Communicator::issue_broadcast(Mode mode, void* buffer, std::int64_t count, DType dtype,
+                                      int root) {
   const int n = mpi_int(count, "count", "broadcast", group_);
   check_rank(root, size_, "root", "broadcast", group_);
   const std::int64_t element = size_in_bytes(dtype);
   auto state = begin("broadcast", CommOp::broadcast, count, strata::name(dtype), count * element,
                      wire_bytes_for(CommOp::broadcast, count, element, size_, rank_ == root),
                      "root " + std::to_string(root));
-  STRATA_CHECK_MPI(MPI_Ibcast(buffer, n, impl::mpi_datatype(dtype), root, comm_, &state->request));
-  return Request(std::move(state));
+  const MPI_Datatype type = impl::mpi_datatype(dtype);
+  return issue(
+      mode, std::move(state),
+      [&](MPI_Request* r) { return MPI_Ibcast(buffer, n, type, root, comm_, r); },
+      [&] { return MPI_Bcast(buffer, n, type, root, comm_); });
+}
+
+Request Communicator::start_broadcast(void* buffer, std::int64_t count, DType dtype, int root) {
+  return issue_broadcast(Mode::start, buffer, count, dtype, root);
 }
 
 void Communicator::broadcast(void* buffer, std::int64_t count, DType dtype, int root) {
-  start_broadcast(buffer, count, dtype, root).wait();
+  issue_broadcast(Mode::block, buffer, count, dtype, root);
 }
 
-Request Communicator::start_send(const void* buffer, std::int64_t count, DType dtype, int dest,
-                                 int tag) {
+Request Communicator::issue_send(Mode mode, const void* buffer, std::int64_t count, DType dtype,
+                                 int dest, int tag) {
   const int n = mpi_int(count, "count", "send", group_);
   check_rank(dest, size_, "destination", "send", group_);
   const std::int64_t element = size_in_bytes(dtype);
   auto state = begin("send", CommOp::send, count, strata::name(dtype), count * element,
                      wire_bytes_for(CommOp::send, count, element, size_),
                      "to group rank " + std::to_string(dest) + ", tag " + std::to_string(tag));
-  STRATA_CHECK_MPI(
-      MPI_Isend(buffer, n, impl::mpi_datatype(dtype), dest, tag, comm_, &state->request));
-  return Request(std::move(state));
+  const MPI_Datatype type = impl::mpi_datatype(dtype);
+  return issue(
+      mode, std::move(state),
+      [&](MPI_Request* r) { return MPI_Isend(buffer, n, type, dest, tag, comm_, r); },
+      [&] { return MPI_Send(buffer, n, type, dest, tag, comm_); });
 }
 
-Request Communicator::start_recv(void* buffer, std::int64_t count, DType dtype, int source,
+Request Communicator::start_send(const void* buffer, std::int64_t count, DType dtype, int dest,
                                  int tag) {
+  return issue_send(Mode::start, buffer, count, dtype, dest, tag);
+}
+
+Request Communicator::issue_recv(Mode mode, void* buffer, std::int64_t count, DType dtype,
+                                 int source, int tag) {
   const int n = mpi_int(count, "count", "recv", group_);
   check_rank(source, size_, "source", "recv", group_);
   const std::int64_t element = size_in_bytes(dtype);
   auto state = begin("recv", CommOp::recv, count, strata::name(dtype), count * element,
                      wire_bytes_for(CommOp::recv, count, element, size_),
                      "from group rank " + std::to_string(source) + ", tag " + std::to_string(tag));
-  STRATA_CHECK_MPI(
-      MPI_Irecv(buffer, n, impl::mpi_datatype(dtype), source, tag, comm_, &state->request));
-  return Request(std::move(state));
+  const MPI_Datatype type = impl::mpi_datatype(dtype);
+  return issue(
+      mode, std::move(state),
+      [&](MPI_Request* r) { return MPI_Irecv(buffer, n, type, source, tag, comm_, r); },
+      [&] { return MPI_Recv(buffer, n, type, source, tag, comm_, MPI_STATUS_IGNORE); });
+}
+
+Request Communicator::start_recv(void* buffer, std::int64_t count, DType dtype, int source,
+                                 int tag) {
+  return issue_recv(Mode::start, buffer, count, dtype, source, tag);
 }
 
 void Communicator::send(const void* buffer, std::int64_t count, DType dtype, int dest, int tag) {
-  start_send(buffer, count, dtype, dest, tag).wait();
+  issue_send(Mode::block, buffer, count, dtype, dest, tag);
 }
 
 void Communicator::recv(void* buffer, std::int64_t count, DType dtype, int source, int tag) {
-  start_recv(buffer, count, dtype, source, tag).wait();
+  issue_recv(Mode::block, buffer, count, dtype, source, tag);
 }
 
 }  // namespace strata::comm

@@ -46,9 +46,12 @@ class Request {
   bool test();
   bool active() const noexcept;
 
+  // What a call carries for MPI and for the watchdog's message; defined in
+  // comm/impl/request_state.hpp, for the comm library's own files.
+  struct State;
+
  private:
   friend class Communicator;
-  struct State;
   explicit Request(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
@@ -116,6 +119,30 @@ class Communicator {
   std::unique_ptr<Request::State> begin(const char* operation, CommOp op, std::int64_t count,
                                         std::string_view dtype, std::int64_t payload_bytes,
                                         std::int64_t wire_bytes, std::string detail = {}) const;
+
+  // Each operation's one body, for both forms: Mode::start makes the
+  // non-blocking MPI call and returns its Request; Mode::block makes the
+  // blocking call under the watchdog thread and returns an empty Request.
+  enum class Mode { start, block };
+  template <class Start, class Block>
+  static Request issue(Mode mode, std::unique_ptr<Request::State> state, Start start, Block block);
+  Request issue_all_reduce(Mode mode, void* buffer, std::int64_t count, DType dtype, ReduceOp op);
+  Request issue_reduce_scatter(Mode mode, const void* send, void* recv, std::int64_t recv_count,
+                               DType dtype);
+  Request issue_all_gather(Mode mode, const void* send, void* recv, std::int64_t send_count,
+                           DType dtype);
+  Request issue_all_to_all(Mode mode, const void* send, void* recv, std::int64_t count,
+                           DType dtype);
+  Request issue_all_to_all_v(Mode mode, const void* send,
+                             const std::vector<std::int64_t>& send_counts,
+                             const std::vector<std::int64_t>& send_displs, void* recv,
+                             const std::vector<std::int64_t>& recv_counts,
+                             const std::vector<std::int64_t>& recv_displs, DType dtype);
+  Request issue_broadcast(Mode mode, void* buffer, std::int64_t count, DType dtype, int root);
+  Request issue_send(Mode mode, const void* buffer, std::int64_t count, DType dtype, int dest,
+                     int tag);
+  Request issue_recv(Mode mode, void* buffer, std::int64_t count, DType dtype, int source, int tag);
+  double all_reduce_scalar(double value, MPI_Op op);
 
   MPI_Comm comm_;
   std::string group_;

@@ -13,6 +13,7 @@
 
 #include "comm/communicator.hpp"
 #include "comm/impl/request_state.hpp"
+#include "comm/impl/watchdog.hpp"
 #include "core/check.hpp"
 #include "core/error.hpp"
 
@@ -45,26 +46,10 @@ void Request::State::wait_or_abort() {
   const Clock::time_point deadline = Clock::now() + timeout;
   std::chrono::microseconds sleep = kFirstSleep;
   while (!test_once()) {
-    if (watched && Clock::now() >= deadline) abort_stuck();
+    if (watched && Clock::now() >= deadline) impl::abort_stuck(*this);
     std::this_thread::sleep_for(sleep);
     sleep = std::min(sleep * 2, kLongestSleep);
   }
-}
-
-void Request::State::abort_stuck() const {
-  const double seconds = static_cast<double>(timeout.count()) / 1000.0;
-  const std::string where = detail.empty() ? "" : " (" + detail + ")";
-  // One line, flushed before the abort, so the job's log names the culprit.
-  std::fprintf(stderr,
-               "strata: comm watchdog: %s of %lld %s elements%s on group '%s' did not finish "
-               "within %g s on world rank %d (group rank %d of %d); the limit is [comm] "
-               "timeout_s = %g. A rank skipped this collective or died; raise [comm] timeout_s "
-               "if the step is legitimately slow. Aborting the job.\n",
-               operation.c_str(), static_cast<long long>(count), dtype.c_str(), where.c_str(),
-               group.c_str(), seconds, world_rank(), group_rank, group_size, seconds);
-  std::fflush(stderr);
-  MPI_Abort(MPI_COMM_WORLD, 1);
-  std::abort();  // MPI_Abort does not return; this keeps [[noreturn]] honest.
 }
 
 void Request::State::finish_noexcept() noexcept {

@@ -110,16 +110,21 @@ void ZeroStore::Impl::launch(Reduction kind) {
   }
   for (std::size_t c : flight.chunks) grad_slots.erase(c);
 
+  if (!options.overlap_comm) {
+    // Nothing to overlap, so the blocking collective: MPI runs its tuned
+    // algorithms there, and a generic schedule for the started ones.
+    if (kind == Reduction::all_reduce)
+      dp.all_reduce(flight.send.raw_data(), total, dtype);
+    else
+      dp.reduce_scatter(flight.send.raw_data(), flight.recv.raw_data(), total / dp.size(), dtype);
+    unpack(flight);
+    return;
+  }
   if (kind == Reduction::all_reduce)
     flight.request = dp.start_all_reduce(flight.send.raw_data(), total, dtype);
   else
     flight.request = dp.start_reduce_scatter(flight.send.raw_data(), flight.recv.raw_data(),
                                              total / dp.size(), dtype);
-  if (!options.overlap_comm) {
-    flight.request.wait();
-    unpack(flight);
-    return;
-  }
   in_flight.push_back(std::move(flight));
 }
 

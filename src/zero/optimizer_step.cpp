@@ -65,19 +65,19 @@ void ZeroStore::step(std::int64_t step_count, const kernels::AdamWHyper& hyper, 
 
 void ZeroStore::publish_params() {
   Impl& s = *impl_;
-  std::vector<comm::Request> gathers;
   for (std::size_t c = 0; c < layout_.chunks().size(); ++c) {
     const Chunk& chunk = layout_.chunks()[c];
     if (s.mixed)
       impl::convert(s.master_piece(c), DType::fp32, s.param_piece(c), s.dtype, chunk.local_size);
     // Stages 1-2 hold full parameters but update only their shard: gather
-    // every rank's updated shard in place.
+    // every rank's updated shard in place. Blocking, chunk by chunk: nothing
+    // would overlap started gathers here, and MPI's blocking all-gather is
+    // the faster algorithm (docs/comm.md).
     if (chunk.partitioned && chunk.resident_offset >= 0 && s.dp.size() > 1)
-      gathers.push_back(s.dp.start_all_gather(
-          s.param_piece(c), impl::at(s.full_params.raw_data(), s.dtype, chunk.resident_offset),
-          chunk.local_size, s.dtype));
+      s.dp.all_gather(s.param_piece(c),
+                      impl::at(s.full_params.raw_data(), s.dtype, chunk.resident_offset),
+                      chunk.local_size, s.dtype);
   }
-  for (auto& gather : gathers) gather.wait();
 }
 
 }  // namespace strata::zero

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# check_watchdog.sh abort|finish <mpirun> <comm_watchdog_probe>
-# abort:  the job must fail (not by this script's own time limit) within a
+# check_watchdog.sh abort|abort-started|finish <mpirun> <comm_watchdog_probe>
+# abort, abort-started:  the job must fail (not by this script's own time limit) within a
 #         few seconds of the probe's 2 s timeout, and stderr must hold exactly
 #         one watchdog line naming the operation, count, dtype, group, both
 #         ranks, the timeout and its config key.
@@ -26,7 +26,7 @@ fail() {
 
 watchdog_lines=$(grep -c 'comm watchdog' "$err")
 case "$mode" in
-  abort)
+  abort | abort-started)
     ((status == 124)) && fail "the job hung until this script's 45 s limit"
     ((status == 0)) && fail "the job succeeded; rank 0 should have aborted"
     ((elapsed > 25)) && fail "the abort took ${elapsed} s for a 2 s timeout"
@@ -44,7 +44,7 @@ case "$mode" in
     ((watchdog_lines == 0)) || fail "the watchdog fired"
     grep -q 'finished both all_reduces' "$out" || fail "rank 0 did not report success"
     ;;
-  *) echo "usage: check_watchdog.sh abort|finish <mpirun> <probe>" >&2; exit 2 ;;
+  *) echo "usage: check_watchdog.sh abort|abort-started|finish <mpirun> <probe>" >&2; exit 2 ;;
 esac
 echo "ok ($mode): exit $status after ${elapsed} s"
 grep 'comm watchdog' "$err"

@@ -1,6 +1,9 @@
 // comm_watchdog_probe: a two-rank program for check_watchdog.sh.
 //   abort:  rank 1 skips an all_reduce on group "dp" (timeout 2 s) that rank
-//           0 waits on; rank 0's watchdog must abort the job, naming it.
+//           0 waits on in the blocking call; rank 0's watchdog thread must
+//           abort the job, naming it.
+//   abort-started: the same with rank 0 waiting on start_all_reduce's
+//           Request, which polls against the deadline itself.
 //   finish: rank 1 joins late, 0.5 s into a 2 s limit and then 3 s into an
 //           unlimited one (timeout 0); both must simply complete.
 #include <mpi.h>
@@ -24,7 +27,8 @@ using strata::comm::Communicator;
 constexpr int kCount = 1024;
 
 int probe(int argc, char** argv) {
-  const bool skip = argc > 1 && std::strcmp(argv[1], "abort") == 0;
+  const bool started = argc > 1 && std::strcmp(argv[1], "abort-started") == 0;
+  const bool skip = started || (argc > 1 && std::strcmp(argv[1], "abort") == 0);
   MPI_Comm dp = MPI_COMM_NULL;
   STRATA_CHECK_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &dp));
   strata::comm::CommLedger ledger;
@@ -35,7 +39,10 @@ int probe(int argc, char** argv) {
   if (skip) {
     // Rank 1 "forgets" the collective and heads for the exit.
     if (strata::world_rank() == 0) {
-      watched.all_reduce(buffer.data(), kCount, strata::DType::fp32);
+      if (started)
+        watched.start_all_reduce(buffer.data(), kCount, strata::DType::fp32).wait();
+      else
+        watched.all_reduce(buffer.data(), kCount, strata::DType::fp32);
       std::printf("all_reduce returned although rank 1 never joined\n");
     }
     return 0;

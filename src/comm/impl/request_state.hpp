@@ -37,9 +37,6 @@ struct Request::State {
   // The same for destructors and move assignment, which cannot throw: a
   // failed MPI call there aborts the job like any this-rank error.
   void finish_noexcept() noexcept;
-
- private:
-  [[noreturn]] void abort_stuck() const;
 };
 
 }  // namespace strata::comm
