@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "checkpoint_test_support.hpp"
@@ -43,7 +44,11 @@ std::string slurp(const std::string& path) {
 
 class Checkpoint : public ::testing::Test {
  protected:
-  void SetUp() override { dir_ = shared_scratch_dir(MPI_COMM_WORLD, "ckpt"); }
+  void SetUp() override {
+    scratch_ = std::make_unique<SharedScratchDir>(MPI_COMM_WORLD, "ckpt");
+    dir_ = scratch_->path();
+  }
+  void TearDown() override { scratch_.reset(); }
 
   // Writes step `step` of small_model() with rank r holding part r of P.
   std::string write(std::uint64_t step) {
@@ -83,6 +88,7 @@ class Checkpoint : public ::testing::Test {
     return "(no error)";
   }
 
+  std::unique_ptr<SharedScratchDir> scratch_;
   std::string dir_;
 };
 

@@ -96,6 +96,6 @@ inline CheckpointState sample_state(std::uint64_t step) {
   return state;
 }
 
-using strata::testing::shared_scratch_dir;
+using strata::testing::SharedScratchDir;
 
 }  // namespace strata::io::testing

@@ -30,8 +30,7 @@ class BatchReading : public ::testing::Test {
   // Rank 0 writes n tokens (the last n - train of them val); all ranks open.
   std::string write(const std::string& name, std::uint64_t n, std::uint64_t train,
                     std::uint64_t vocab) {
-    const std::string dir = testing::shared_scratch_dir(MPI_COMM_WORLD, "batch");
-    const std::string path = dir + "/" + name;
+    const std::string path = scratch_.path() + "/" + name;
     if (world_.rank == 0)
       write_token_file(path, testing::pattern_tokens(n, vocab),
                        testing::test_info(n, train, vocab));
@@ -50,6 +49,7 @@ class BatchReading : public ::testing::Test {
   }
 
   World world_;
+  testing::SharedScratchDir scratch_{MPI_COMM_WORLD, "batch"};
 };
 
 // Gathers (sample index, inputs, targets) rows of every rank onto rank 0,

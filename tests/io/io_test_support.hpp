@@ -16,7 +16,8 @@
 
 namespace strata::io::testing {
 
-using strata::testing::shared_scratch_dir;
+using strata::testing::ScratchDir;
+using strata::testing::SharedScratchDir;
 
 // Deterministic tokens below vocab_size that differ from their neighbours,
 // so a read from a wrong offset cannot pass by accident.

@@ -12,11 +12,6 @@
 namespace strata::io {
 namespace {
 
-std::string scratch(const std::string& tag) {
-  std::string pattern = "/tmp/strata-" + tag + "-XXXXXX";
-  return mkdtemp(pattern.data());
-}
-
 std::string error_of(const std::string& spec) {
   try {
     load_text_source(spec);
@@ -27,7 +22,8 @@ std::string error_of(const std::string& spec) {
 }
 
 TEST(TextSource, SingleFileIsTakenByteForByte) {
-  const std::string dir = scratch("text");
+  const testing::ScratchDir scratch("text");
+  const std::string& dir = scratch.path();
   testing::write_text(dir + "/a.txt", "line one\r\n\nline two");
   const TextSource source = load_text_source(dir + "/a.txt");
   EXPECT_EQ(source.text, "line one\r\n\nline two");
@@ -35,7 +31,8 @@ TEST(TextSource, SingleFileIsTakenByteForByte) {
 }
 
 TEST(TextSource, DirectoryJoinsDocumentsInNameOrder) {
-  const std::string dir = scratch("textdir");
+  const testing::ScratchDir scratch("textdir");
+  const std::string& dir = scratch.path();
   testing::write_text(dir + "/b.txt", "second\n\n\n");
   testing::write_text(dir + "/a.txt", "first");
   testing::write_text(dir + "/.hidden", "never");
@@ -47,7 +44,8 @@ TEST(TextSource, DirectoryJoinsDocumentsInNameOrder) {
 }
 
 TEST(TextSource, ErrorsNameTheInput) {
-  const std::string dir = scratch("texterr");
+  const testing::ScratchDir scratch("texterr");
+  const std::string& dir = scratch.path();
   EXPECT_NE(error_of(dir + "/missing.txt").find("does not exist"), std::string::npos);
   EXPECT_NE(error_of(dir + "/missing.txt").find("--input " + dir + "/missing.txt"),
             std::string::npos);

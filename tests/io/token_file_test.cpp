@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "core/error.hpp"
@@ -24,7 +25,11 @@ int rank() {
 
 class TokenFile : public ::testing::Test {
  protected:
-  void SetUp() override { dir_ = testing::shared_scratch_dir(MPI_COMM_WORLD, "tokfile"); }
+  void SetUp() override {
+    scratch_ = std::make_unique<testing::SharedScratchDir>(MPI_COMM_WORLD, "tokfile");
+    dir_ = scratch_->path();
+  }
+  void TearDown() override { scratch_.reset(); }
 
   // Rank 0 writes; everyone waits for it.
   std::string write(const std::string& name, std::uint64_t n, std::uint64_t train,
@@ -49,6 +54,7 @@ class TokenFile : public ::testing::Test {
     return "";
   }
 
+  std::unique_ptr<testing::SharedScratchDir> scratch_;
   std::string dir_;
 };
 
