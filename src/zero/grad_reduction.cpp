@@ -7,6 +7,7 @@
 #include <Kokkos_Core.hpp>
 
 #include <algorithm>
+#include <cstddef>
 
 #include "core/contract.hpp"
 #include "zero/impl/convert.hpp"
@@ -80,6 +81,17 @@ void ZeroStore::Impl::launch(Reduction kind) {
   std::sort(flight.chunks.begin(), flight.chunks.end());
   const std::int64_t total = bucket.elements;
   bucket = Pending{};
+  if (kind == Reduction::all_reduce) {
+    if (void* storage = in_place_storage(flight.chunks)) {
+      if (options.overlap_comm) {
+        flight.request = dp.start_all_reduce(storage, total, dtype);
+        in_flight.push_back(std::move(flight));
+      } else {
+        dp.all_reduce(storage, total, dtype);
+      }
+      return;
+    }
+  }
   flight.send = bucket_buffer("zero.bucket", total);
 
   // Source of chunk c's gradient: fp32 scratch (per-micro-batch chunks) or
@@ -128,7 +140,21 @@ void ZeroStore::Impl::launch(Reduction kind) {
   in_flight.push_back(std::move(flight));
 }
 
+void* ZeroStore::Impl::in_place_storage(const std::vector<std::size_t>& chunks) {
+  // Complete deferred chunks hold their gradient in the dtype storage (their
+  // fp32 scratch, if any, was folded in and dropped by complete_grads).
+  const std::int64_t element = size_in_bytes(dtype);
+  auto* next = static_cast<std::byte*>(grad_storage(chunks.front()));
+  void* start = next;
+  for (std::size_t c : chunks) {
+    if (grad_slots.count(c) != 0 || grad_storage(c) != next) return nullptr;
+    next += layout.chunks()[c].padded * element;
+  }
+  return start;
+}
+
 void ZeroStore::Impl::unpack(InFlight& flight) {
+  if (!flight.send.defined()) return;  // reduced in place
   std::int64_t at = 0;
   for (std::size_t c : flight.chunks) {
     const Chunk& chunk = layout.chunks()[c];

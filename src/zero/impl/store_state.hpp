@@ -78,9 +78,13 @@ struct ZeroStore::Impl {
   struct InFlight {
     Reduction kind;
     std::vector<std::size_t> chunks;
-    Tensor send, recv;
+    Tensor send, recv;  // undefined for an all-reduce in place
     comm::Request request;
   };
+  // The storage of a bucket's chunks when they lie end to end in it, ready
+  // for an all-reduce in place (stage 0 and replicated chunks hold their
+  // whole gradient there); nullptr when the bucket must be packed.
+  void* in_place_storage(const std::vector<std::size_t>& chunks);
   std::vector<InFlight> in_flight;
   // Bucket buffers kept between uses: every step packs the same buckets, and
   // a fresh allocation each time costs a zero-fill and first-touch page
