@@ -13,13 +13,13 @@ namespace {
 constexpr double kInitStd = 0.02;
 
 ParamSpec weight(std::string name, std::vector<int64_t> shape, double std) {
-  return ParamSpec{std::move(name), std::move(shape), InitRule::normal, std, true};
+  return ParamSpec{std::move(name), std::move(shape), InitRule::normal, std, true, std::nullopt};
 }
 ParamSpec bias(std::string name, int64_t size) {
-  return ParamSpec{std::move(name), {size}, InitRule::zeros, 0.0, false};
+  return ParamSpec{std::move(name), {size}, InitRule::zeros, 0.0, false, std::nullopt};
 }
 ParamSpec gain(std::string name, int64_t size) {
-  return ParamSpec{std::move(name), {size}, InitRule::ones, 0.0, false};
+  return ParamSpec{std::move(name), {size}, InitRule::ones, 0.0, false, std::nullopt};
 }
 
 void add_layer_norm(std::vector<ParamSpec>& specs, const std::string& prefix, int64_t size,

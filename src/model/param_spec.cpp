@@ -20,6 +20,28 @@ std::int64_t total_numel(const std::vector<ParamSpec>& specs) {
   return total;
 }
 
+std::int64_t local_numel(const ParamSpec& spec) {
+  if (!spec.split) return numel(spec);
+  std::int64_t count = 1;
+  for (const std::int64_t extent : local_shape(spec.shape, *spec.split, spec.name.c_str()))
+    count *= extent;
+  return count;
+}
+
+std::vector<LogicalRun> local_runs(const ParamSpec& spec, std::int64_t local_begin,
+                                   std::int64_t local_end) {
+  if (spec.split) return logical_runs(spec.shape, *spec.split, local_begin, local_end);
+  if (local_end == local_begin) return {};
+  return {LogicalRun{local_begin, local_begin, local_end - local_begin}};
+}
+
+void initialize_local_slice(const ParamSpec& spec, std::uint64_t seed, std::int64_t local_begin,
+                            std::int64_t local_end, float* out) {
+  for (const LogicalRun& run : local_runs(spec, local_begin, local_end))
+    initialize_slice(spec, seed, run.logical_begin, run.logical_begin + run.count,
+                     out + (run.local_begin - local_begin));
+}
+
 void initialize_slice(const ParamSpec& spec, std::uint64_t seed, std::int64_t begin,
                       std::int64_t end, float* out) {
   STRATA_EXPECTS(0 <= begin && begin <= end && end <= numel(spec));

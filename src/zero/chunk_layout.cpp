@@ -38,7 +38,7 @@ ChunkLayout::ChunkLayout(std::vector<model::ParamSpec> specs,
         throw STRATA_ERROR("parameter index " + std::to_string(spec) + " of layer " +
                                std::to_string(layer) + " is out of range or listed twice",
                            "ChunkLayout", "list each parameter under exactly one layer");
-      const std::int64_t n = model::numel(specs_[spec]);
+      const std::int64_t n = model::local_numel(specs_[spec]);
       Chunk& chunk = stage3 && n < options.persistence_threshold ? persistent : gathered;
       chunk.params.push_back({spec, chunk.numel, n});
       chunk.numel += n;

@@ -43,6 +43,10 @@ std::size_t spec_index(const ChunkLayout& layout, const std::string& name) {
 }
 
 io::TensorSlice slice_of(const model::ParamSpec& spec, std::int64_t begin, std::int64_t count) {
+  // A TP block is several runs of the logical tensor; io::TensorSlice is one.
+  if (spec.split)
+    throw STRATA_ERROR("checkpoints of tensor-parallel shards are not built yet", spec.name,
+                       "run without [parallel] tp (docs/tensor_parallel.md lists what is built)");
   io::TensorSlice slice;
   for (auto d : spec.shape) slice.shape.push_back(static_cast<std::uint64_t>(d));
   slice.offset = static_cast<std::uint64_t>(begin);
@@ -138,8 +142,8 @@ void ZeroStore::initialize(std::uint64_t seed) {
     if (run.count == 0) continue;
     const std::size_t c = layout_.chunk_of(spec);
     float* piece = s.master_piece(c) + (run.local_index - layout_.chunks()[c].local_offset);
-    model::initialize_slice(layout_.specs()[spec], seed, run.spec_begin, run.spec_begin + run.count,
-                            piece);
+    model::initialize_local_slice(layout_.specs()[spec], seed, run.spec_begin,
+                                  run.spec_begin + run.count, piece);
   }
   publish_params();
 }

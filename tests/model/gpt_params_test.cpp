@@ -77,7 +77,7 @@ TEST(GptParams, InitRulesAndDecayFollowGpt2) {
 }
 
 TEST(InitializeSlice, AnySliceEqualsTheWholeTensorThere) {
-  const ParamSpec spec{"h.0.mlp.c_fc.weight", {64, 16}, InitRule::normal, 0.02, true};
+  const ParamSpec spec{"h.0.mlp.c_fc.weight", {64, 16}, InitRule::normal, 0.02, true, std::nullopt};
   std::vector<float> whole(numel(spec));
   initialize_slice(spec, 1234, 0, numel(spec), whole.data());
   for (int64_t begin : {0, 1, 100, 511, 1000}) {
@@ -91,7 +91,7 @@ TEST(InitializeSlice, AnySliceEqualsTheWholeTensorThere) {
 }
 
 TEST(InitializeSlice, NormalHasTheRequestedSpreadAndDependsOnNameAndSeed) {
-  const ParamSpec a{"wte.weight", {200000}, InitRule::normal, 0.02, true};
+  const ParamSpec a{"wte.weight", {200000}, InitRule::normal, 0.02, true, std::nullopt};
   ParamSpec b = a;
   b.name = "wpe.weight";
   std::vector<float> va(numel(a)), vb(numel(b)), vc(numel(a));
@@ -113,9 +113,11 @@ TEST(InitializeSlice, NormalHasTheRequestedSpreadAndDependsOnNameAndSeed) {
 
 TEST(InitializeSlice, ConstantRules) {
   std::vector<float> out(5, -1.0f);
-  initialize_slice(ParamSpec{"ln_f.weight", {5}, InitRule::ones, 0, false}, 7, 0, 5, out.data());
+  initialize_slice(ParamSpec{"ln_f.weight", {5}, InitRule::ones, 0, false, std::nullopt}, 7, 0, 5,
+                   out.data());
   EXPECT_EQ(out, std::vector<float>(5, 1.0f));
-  initialize_slice(ParamSpec{"ln_f.bias", {5}, InitRule::zeros, 0, false}, 7, 1, 4, out.data());
+  initialize_slice(ParamSpec{"ln_f.bias", {5}, InitRule::zeros, 0, false, std::nullopt}, 7, 1, 4,
+                   out.data());
   EXPECT_EQ(out, (std::vector<float>{0, 0, 0, 1, 1}));
 }
 

@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
+#include "model/param_spec.hpp"
 
 namespace strata::model {
 namespace {
@@ -102,6 +104,27 @@ TEST(TensorSplit, AWidthTpCannotSplitIsAnInputError) {
     EXPECT_NE(text.find("3 part(s) × 4"), std::string::npos) << text;
     EXPECT_NE(text.find("[parallel] tp"), std::string::npos) << text;
   }
+}
+
+TEST(TensorSplit, AShardInitialisesAsItsSliceOfTheWholeTensor) {
+  // The fused QKV weight of a 3C x C layer, C = 8, over 4 TP ranks: each
+  // rank's local values must be the whole tensor's at its logical indices.
+  ParamSpec whole{"h.0.attn.c_attn.weight", {24, 8}, InitRule::normal, 0.02, true, std::nullopt};
+  std::vector<float> all(24 * 8);
+  initialize_slice(whole, 1234, 0, 24 * 8, all.data());
+  for (int rank = 0; rank < 4; ++rank) {
+    ParamSpec shard = whole;
+    shard.split = TensorSplit{0, 3, rank, 4};
+    ASSERT_EQ(local_numel(shard), 24 * 8 / 4);
+    const auto logical = slice_by_definition(whole.shape, *shard.split);
+    // In two pieces, as a ZeRO partition might cut it.
+    std::vector<float> local(48);
+    initialize_local_slice(shard, 1234, 0, 17, local.data());
+    initialize_local_slice(shard, 1234, 17, 48, local.data() + 17);
+    for (std::size_t i = 0; i < local.size(); ++i)
+      ASSERT_EQ(local[i], all[static_cast<std::size_t>(logical[i])]) << "rank " << rank << " " << i;
+  }
+  EXPECT_EQ(local_numel(whole), 192) << "no split: the whole tensor";
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <numeric>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "model/gpt_params.hpp"
@@ -15,12 +17,16 @@ namespace {
 
 // Three "layers": a 100-element matrix and a 7-element bias; a 30x20
 // matrix; a 5-element gain and a 5-element shift.
+model::ParamSpec spec(std::string name, std::vector<std::int64_t> shape) {
+  model::ParamSpec made;
+  made.name = std::move(name);
+  made.shape = std::move(shape);
+  return made;
+}
+
 std::vector<model::ParamSpec> specs() {
-  return {{"a.weight", {10, 10}},
-          {"a.bias", {7}},
-          {"b.weight", {30, 20}},
-          {"c.gain", {5}},
-          {"c.shift", {5}}};
+  return {spec("a.weight", {10, 10}), spec("a.bias", {7}), spec("b.weight", {30, 20}),
+          spec("c.gain", {5}), spec("c.shift", {5})};
 }
 const std::vector<std::vector<std::size_t>> kLayers = {{0, 1}, {2}, {3, 4}};
 
