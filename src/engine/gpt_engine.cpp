@@ -6,15 +6,23 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "sequence/sequence_chunk.hpp"
+#include "sequence/ulysses_attention.hpp"
 
 namespace strata::engine {
 
 GptEngine::GptEngine(const model::GptShape& shape, int real_vocab, int batch, int seq,
-                     const zero::ZeroOptions& zero, comm::Communicator& dp, MemoryLedger& ledger) {
-  model_ = std::make_unique<model::GptModel>(shape, real_vocab, ledger, batch, seq);
+                     const zero::ZeroOptions& zero, comm::Communicator& dp, MemoryLedger& ledger,
+                     comm::Communicator* sp)
+    : sp_(sp && sp->size() > 1 ? sp : nullptr), seq_(seq) {
+  model::AttentionCoreFactory cores;
+  if (sp_) cores = sequence::ulysses_attention_cores(*sp_, shape, batch, seq, ledger);
+  const int local_seq = seq / sp_size();
+  model_ = std::make_unique<model::GptModel>(shape, real_vocab, ledger, batch, local_seq, cores);
   store_ = std::make_unique<zero::ZeroStore>(model_->layers(), zero, dp, ledger);
   ctx_.batch = batch;
-  ctx_.seq = seq;
+  ctx_.seq = local_seq;
+  ctx_.position_offset = sp_ ? sp_->rank() * local_seq : 0;
   const auto rows = static_cast<std::size_t>(ctx_.rows());
   ctx_.tokens = Kokkos::View<std::int32_t*, kernels::MemSpace>("strata::tokens", rows);
   ctx_.targets = Kokkos::View<std::int32_t*, kernels::MemSpace>("strata::targets", rows);
@@ -22,7 +30,12 @@ GptEngine::GptEngine(const model::GptShape& shape, int real_vocab, int batch, in
                       MemoryCategory::workspace);
 }
 
-void GptEngine::load_batch(const io::TokenBatch& batch) {
+void GptEngine::load_batch(const io::TokenBatch& full) {
+  // Under sequence parallelism every rank of the group is handed the same
+  // samples and keeps its chunk of positions.
+  const io::TokenBatch chunk =
+      sp_ ? sequence::sequence_chunk(full, sp_->rank(), sp_->size()) : io::TokenBatch();
+  const io::TokenBatch& batch = sp_ ? chunk : full;
   const auto rows = static_cast<std::size_t>(ctx_.rows());
   if (batch.inputs.size() != rows || batch.targets.size() != rows)
     throw STRATA_ERROR("a batch of " + std::to_string(batch.inputs.size()) +

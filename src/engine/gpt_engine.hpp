@@ -22,15 +22,23 @@ namespace strata::engine {
 
 class GptEngine {
  public:
-  // batch × seq is the micro-batch every call runs on this rank. dp is the
-  // data-parallel group (a one-rank communicator for a single process).
-  // Parameters are zero until store().initialize(seed) or a checkpoint load.
+  // batch × seq is the micro-batch every call is handed. dp is the group the
+  // ZeroStore partitions over (a one-rank communicator for a single
+  // process; DP × SP under sequence parallelism). sp, when given with more
+  // than one rank, is the Ulysses group: every call is handed the same full
+  // sequences on each of its ranks, and rank r runs positions r·seq/SP …
+  // (docs/sequence_parallel.md). Parameters are zero until
+  // store().initialize(seed) or a checkpoint load.
   GptEngine(const model::GptShape& shape, int real_vocab, int batch, int seq,
-            const zero::ZeroOptions& zero, comm::Communicator& dp, MemoryLedger& ledger);
+            const zero::ZeroOptions& zero, comm::Communicator& dp, MemoryLedger& ledger,
+            comm::Communicator* sp = nullptr);
 
   zero::ZeroStore& store() { return *store_; }
   const zero::ZeroStore& store() const { return *store_; }
   model::GptModel& model() { return *model_; }
+  // Positions per sample of a micro-batch (the model runs seq() / sp_size()).
+  int seq() const { return seq_; }
+  int sp_size() const { return sp_ ? sp_->size() : 1; }
 
   // Forward and backward of one micro-batch: returns its mean loss (this
   // rank's rows) and ADDS d(objective)/d(params) to the gradients, where the
@@ -59,6 +67,8 @@ class GptEngine {
   void load_batch(const io::TokenBatch& batch);
   double run_forward(bool training, float dloss);
 
+  comm::Communicator* sp_ = nullptr;  // null or one rank: no sequence parallelism
+  int seq_ = 0;
   std::unique_ptr<model::GptModel> model_;
   std::unique_ptr<zero::ZeroStore> store_;
   model::StepContext ctx_;

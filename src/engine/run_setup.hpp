@@ -15,7 +15,7 @@ namespace strata::engine {
 model::GptShape gpt_shape(const config::ModelSection& model);
 
 // Input errors (all ranks) for what this engine does not run yet: model
-// parallelism (tp, pp, sp, ep above 1), offloading, Adam with coupled
+// parallelism (tp, pp, ep above 1), offloading, Adam with coupled
 // decay, dropout. Pure; the same on every rank.
 void require_supported(const config::Config& config, int world_size);
 

@@ -9,16 +9,18 @@
 namespace strata::engine {
 
 StepExecutor::StepExecutor(GptEngine& engine, const io::BatchReader& reader, comm::Communicator& dp,
-                           const config::Config& config)
+                           const config::Config& config, std::uint64_t data_rank)
     : engine_(engine),
       reader_(reader),
       dp_(dp),
+      data_rank_(data_rank),
       grad_clip_(config.train.grad_clip),
       schedule_(data_parallel_schedule(config.train.grad_accum)) {
   if (config.precision.dtype == config::DType::fp16) scaler_.emplace(config.precision);
   const auto& layout = reader.layout();
-  tokens_per_step_ = static_cast<double>(layout.micro_batch * layout.grad_accum * layout.dp) *
-                     engine.model().seq();
+  // layout.dp counts replicas: the SP ranks of one share its samples.
+  tokens_per_step_ =
+      static_cast<double>(layout.micro_batch * layout.grad_accum * layout.dp) * engine.seq();
 }
 
 std::optional<optim::LossScalerState> StepExecutor::loss_scale_state() const {
@@ -35,7 +37,8 @@ StepResult StepExecutor::run(std::int64_t step, kernels::AdamWHyper hyper) {
   StepResult result;
   result.loss_scale = scaler_ ? scaler_->scale() : 1.0;
   // Each position's loss enters the objective with weight 1/(global tokens),
-  // so the DP group's summed gradients are the global batch's mean gradient.
+  // so the gradients summed over DP × SP (each SP rank holding its own
+  // positions) are the global batch's mean gradient.
   const auto dloss = static_cast<float>(result.loss_scale / tokens_per_step_);
   const int micro_batches = static_cast<int>(reader_.layout().grad_accum);
   io::TokenBatch batch;
@@ -45,7 +48,7 @@ StepResult StepExecutor::run(std::int64_t step, kernels::AdamWHyper hyper) {
     switch (instruction.op) {
       case StepOp::load_micro_batch:
         batch = reader_.micro_batch(io::TokenSplit::train, static_cast<std::uint64_t>(step),
-                                    static_cast<std::uint64_t>(dp_.rank()), micro);
+                                    data_rank_, micro);
         break;
       case StepOp::forward:
         local_loss += engine_.forward(batch, dloss, instruction.micro_batch + 1 == micro_batches);
@@ -53,6 +56,8 @@ StepResult StepExecutor::run(std::int64_t step, kernels::AdamWHyper hyper) {
       case StepOp::backward: engine_.backward(); break;
       case StepOp::reduce_gradients: engine_.reduce_gradients(); break;
       case StepOp::optimizer_step: {
+        // Every rank of DP × SP averaged the same number of positions, so the
+        // mean of their means is the global batch's mean loss.
         const double ranks_loss = dp_.size() == 1 ? local_loss : dp_.all_reduce_sum(local_loss);
         result.loss = ranks_loss / (micro_batches * dp_.size());
         if (scaler_ && engine_.store().has_overflow()) {

@@ -27,9 +27,11 @@ struct StepResult {
 
 class StepExecutor {
  public:
-  // engine and reader must outlive the executor; dp is the engine's group.
+  // engine and reader must outlive the executor; dp is the engine's group
+  // (DP × SP). data_rank: this rank's data-parallel replica, whose rows it
+  // reads (ProcessTopology's dp rank; the SP ranks of a replica share it).
   StepExecutor(GptEngine& engine, const io::BatchReader& reader, comm::Communicator& dp,
-               const config::Config& config);
+               const config::Config& config, std::uint64_t data_rank);
 
   StepResult run(std::int64_t step, kernels::AdamWHyper hyper);
 
@@ -48,6 +50,7 @@ class StepExecutor {
   GptEngine& engine_;
   const io::BatchReader& reader_;
   comm::Communicator& dp_;
+  std::uint64_t data_rank_;
   double grad_clip_;
   std::vector<Instruction> schedule_;
   std::optional<optim::LossScaler> scaler_;  // fp16 only

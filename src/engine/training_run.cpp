@@ -82,15 +82,20 @@ TrainingSummary run_training(const config::Config& config, MPI_Comm comm) {
   comm::CommLedger comm_ledger;
   const comm::ProcessTopology topology(comm, config.parallel);
   // Dense parameters are ZeRO-partitioned over DP x SP (DESIGN.md); with
-  // data parallelism alone (require_supported) that group is every rank.
+  // data and sequence parallelism alone (require_supported) that group is
+  // every rank.
   comm::Communicator dp(topology.comm(comm::Group::dp_sp), "dp", &comm_ledger,
                         std::chrono::seconds(config.comm.timeout_s));
+  comm::Communicator sp(topology.comm(comm::Group::sp), "sp", &comm_ledger,
+                        std::chrono::seconds(config.comm.timeout_s));
+  const auto replicas = static_cast<std::uint64_t>(topology.size(comm::Group::dp));
+  const auto data_rank = static_cast<std::uint64_t>(topology.rank(comm::Group::dp));
   const model::GptShape shape = gpt_shape(config.model);
   const auto& train = config.train;
   const int seq = shape.block_size;
   const zero::ZeroOptions zero = zero::zero_options(config);
   GptEngine engine(shape, static_cast<int>(data.info().vocab_size), train.micro_batch, seq, zero,
-                   dp, ledger);
+                   dp, ledger, &sp);
 
   std::optional<std::string> resume;
   agree_on_success(comm, [&] {
@@ -108,10 +113,9 @@ TrainingSummary run_training(const config::Config& config, MPI_Comm comm) {
   const auto start = static_cast<std::int64_t>(progress.step);
 
   const io::BatchLayout layout{static_cast<std::uint64_t>(train.micro_batch),
-                               static_cast<std::uint64_t>(train.grad_accum),
-                               static_cast<std::uint64_t>(dp.size())};
+                               static_cast<std::uint64_t>(train.grad_accum), replicas};
   const io::BatchReader reader(data, layout, static_cast<std::uint64_t>(seq), train.seed);
-  StepExecutor executor(engine, reader, dp, config);
+  StepExecutor executor(engine, reader, dp, config, data_rank);
   executor.set_optimizer_steps(static_cast<std::int64_t>(progress.optimizer_step));
   if (resume) executor.restore_loss_scale(progress.loss_scale, *resume);
   const optim::LearningRateSchedule schedule(config);
@@ -127,17 +131,20 @@ TrainingSummary run_training(const config::Config& config, MPI_Comm comm) {
   log::info("model: ", shape.n_layer, " layers, ", shape.n_head, " heads, n_embd ", shape.n_embd,
             ", block ", seq, ", vocab ", shape.vocab_size, " (tokenizer ", data.info().vocab_size,
             "), ", engine.store().layout().param_count(), " parameters");
-  log::info("layout: ", dp.size(), " data-parallel rank(s), ZeRO stage ", zero.stage, ", ",
-            name(zero.dtype), " parameters and gradients; step: ", describe(executor.schedule()));
-  log::info("batch: ", train.micro_batch, " x ", train.grad_accum, " x ", dp.size(), " x ", seq,
+  log::info("layout: ", replicas, " data-parallel rank(s)",
+            sp.size() > 1 ? " x " + std::to_string(sp.size()) + " sequence-parallel (Ulysses)"
+                          : std::string(),
+            ", ZeRO stage ", zero.stage, " over ", dp.size(), " rank(s), ", name(zero.dtype),
+            " parameters and gradients; step: ", describe(executor.schedule()));
+  log::info("batch: ", train.micro_batch, " x ", train.grad_accum, " x ", replicas, " x ", seq,
             " = ", tokens_per_step, " tokens/step; SGEMM probe peak ", fixed(peak * 1e3, 1),
             " GFLOP/s per rank (MFU is against ranks x peak)");
 
   auto evaluate = [&] {
     double sum = 0;
     for (int i = 0; i < train.eval_steps; ++i)
-      sum += engine.loss(reader.micro_batch(io::TokenSplit::val, static_cast<std::uint64_t>(i),
-                                            static_cast<std::uint64_t>(dp.rank()), 0));
+      sum += engine.loss(
+          reader.micro_batch(io::TokenSplit::val, static_cast<std::uint64_t>(i), data_rank, 0));
     if (dp.size() > 1) sum = dp.all_reduce_sum(sum) / dp.size();
     return sum / train.eval_steps;
   };

@@ -16,14 +16,15 @@ kernels::ConstMatrixF EmbeddingLayer::forward(StepContext& ctx, const ParamViews
   const std::int64_t C = shape_.n_embd;
   const auto out = as_matrix(out_, ctx.rows(), C);
   kernels::embedding_forward(ctx.tokens, as_matrix(params[0], shape_.vocab_size, C),
-                             as_matrix(params[1], shape_.block_size, C), ctx.seq, 0, out);
+                             as_matrix(params[1], shape_.block_size, C), ctx.seq,
+                             ctx.position_offset, out);
   return out;
 }
 
 void EmbeddingLayer::backward(StepContext& ctx, const ParamViews& /*params*/,
                               const ParamViews& grads, const kernels::MatrixF& dresidual) {
   const std::int64_t C = shape_.n_embd;
-  kernels::embedding_backward(ctx.tokens, dresidual, ctx.seq, 0,
+  kernels::embedding_backward(ctx.tokens, dresidual, ctx.seq, ctx.position_offset,
                               as_grad_matrix(grads[0], shape_.vocab_size, C),
                               as_grad_matrix(grads[1], shape_.block_size, C));
 }

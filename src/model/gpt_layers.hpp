@@ -10,6 +10,7 @@
 #include "core/memory_ledger.hpp"
 #include "core/tensor.hpp"
 #include "kernels/attention.hpp"
+#include "model/attention_core.hpp"
 #include "model/gpt_params.hpp"
 #include "model/layer.hpp"
 
@@ -45,8 +46,11 @@ struct BlockScratch {
 
 class TransformerBlock final : public Layer {
  public:
+  // core: where attention runs instead of the local kernels on plan (Ulysses
+  // sequence parallelism); null for local attention.
   TransformerBlock(const GptShape& shape, int index, MemoryLedger& ledger,
-                   const kernels::AttentionPlan& plan, std::shared_ptr<BlockScratch> scratch);
+                   const kernels::AttentionPlan& plan, std::shared_ptr<BlockScratch> scratch,
+                   std::unique_ptr<AttentionCore> core = nullptr);
   std::string name() const override { return "h." + std::to_string(index_); }
   std::vector<ParamSpec> params() const override { return specs_; }
   kernels::ConstMatrixF forward(StepContext& ctx, const ParamViews& params,
@@ -67,6 +71,8 @@ class TransformerBlock final : public Layer {
   kernels::AttentionPlan plan_;
   std::shared_ptr<BlockScratch> scratch_;
   kernels::ConstMatrixF input_;  // the previous layer's output, which it keeps
+  // Null: kernels::attention_* on plan_ over this rank's rows.
+  std::unique_ptr<AttentionCore> core_;
   // Saved for backward.
   Tensor ln1_, ln1_mean_, ln1_rstd_, qkv_, atty_, att_saved_, res2_, ln2_, ln2_mean_, ln2_rstd_,
       fc_, gelu_, out_;

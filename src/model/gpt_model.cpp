@@ -8,7 +8,8 @@
 
 namespace strata::model {
 
-GptModel::GptModel(const GptShape& shape, int real_vocab, MemoryLedger& ledger, int batch, int seq)
+GptModel::GptModel(const GptShape& shape, int real_vocab, MemoryLedger& ledger, int batch, int seq,
+                   const AttentionCoreFactory& cores)
     : shape_(shape), real_vocab_(real_vocab), batch_(batch), seq_(seq) {
   if (seq > shape.block_size)
     throw_input_error("[model] block_size",
@@ -25,7 +26,8 @@ GptModel::GptModel(const GptShape& shape, int real_vocab, MemoryLedger& ledger, 
   auto scratch = std::make_shared<BlockScratch>(ledger, shape, plan);
   layers_.push_back(std::make_unique<EmbeddingLayer>(shape, ledger, batch, seq));
   for (int l = 0; l < shape.n_layer; ++l)
-    layers_.push_back(std::make_unique<TransformerBlock>(shape, l, ledger, plan, scratch));
+    layers_.push_back(std::make_unique<TransformerBlock>(shape, l, ledger, plan, scratch,
+                                                         cores ? cores(l) : nullptr));
   layers_.push_back(std::make_unique<FinalLayer>(shape, real_vocab, ledger, batch, seq));
 }
 

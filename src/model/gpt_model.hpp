@@ -17,7 +17,10 @@ class GptModel {
   // real_vocab: the tokenizer's vocabulary size (<= shape.vocab_size).
   // Throws an input Error for shapes the kernels cannot run (n_head not
   // dividing n_embd, seq > block_size, real_vocab > vocab_size).
-  GptModel(const GptShape& shape, int real_vocab, MemoryLedger& ledger, int batch, int seq);
+  // seq: the positions per sample this rank runs (its chunk under sequence
+  // parallelism). cores, when set, makes each block's attention core.
+  GptModel(const GptShape& shape, int real_vocab, MemoryLedger& ledger, int batch, int seq,
+           const AttentionCoreFactory& cores = {});
 
   const GptShape& shape() const { return shape_; }
   int real_vocab() const { return real_vocab_; }

@@ -31,6 +31,9 @@ struct StepContext {
   // d objective / d (each row's loss): 1 / (B·T·grad_accum).
   float dloss = 0.0f;
   double loss = 0.0;  // set by the final layer's forward: mean over rows
+  // Global position of each sample's first row here: 0, or r·T under Ulysses
+  // sequence parallelism, where rank r holds positions r·T … (r+1)·T − 1.
+  int position_offset = 0;
 
   std::int64_t rows() const { return static_cast<std::int64_t>(batch) * seq; }
 };

@@ -32,12 +32,14 @@ BlockScratch::BlockScratch(MemoryLedger& ledger, const GptShape& shape,
 
 TransformerBlock::TransformerBlock(const GptShape& shape, int index, MemoryLedger& ledger,
                                    const kernels::AttentionPlan& plan,
-                                   std::shared_ptr<BlockScratch> scratch)
+                                   std::shared_ptr<BlockScratch> scratch,
+                                   std::unique_ptr<AttentionCore> core)
     : shape_(shape),
       index_(index),
       specs_(gpt_block_params(shape, index)),
       plan_(plan),
-      scratch_(std::move(scratch)) {
+      scratch_(std::move(scratch)),
+      core_(std::move(core)) {
   const std::string p = name() + ".";
   auto at = [&](const std::string& suffix) { return find_param(specs_, p + suffix); };
   at_ = {at("ln_1.weight"),      at("ln_1.bias"),          at("attn.c_attn.weight"),
@@ -78,8 +80,11 @@ kernels::ConstMatrixF TransformerBlock::forward(StepContext& ctx, const ParamVie
   kernels::matmul_forward(ln1, as_matrix(w[at_.attn_w], 3 * C, C), optional_view(w, at_.attn_b),
                           qkv, weight_scratch);
   const auto atty = as_matrix(atty_, N, C);
-  kernels::attention_forward(plan_, qkv, atty, as_vector(att_saved_),
-                             as_vector(scratch_->attention));
+  if (core_)
+    core_->forward(qkv, atty);
+  else
+    kernels::attention_forward(plan_, qkv, atty, as_vector(att_saved_),
+                               as_vector(scratch_->attention));
   // The projection's output is needed only to form residual_2, so it is
   // written straight into that buffer, and the residual added in place in
   // the same pass as ln_2 reads it.
@@ -124,8 +129,11 @@ void TransformerBlock::backward(StepContext& ctx, const ParamViews& w, const Par
   kernels::matmul_backward(dres, as_matrix(atty_, N, C), as_matrix(w[at_.proj_w], C, C), narrow,
                            as_grad_matrix(g[at_.proj_w], C, C), optional_view(g, at_.proj_b));
   const auto dqkv = kernels::MatrixF(scratch_->wide.data<float>(), N, 3 * C);
-  kernels::attention_backward(plan_, narrow, as_matrix(qkv_, N, 3 * C), as_matrix(atty_, N, C),
-                              as_vector(att_saved_), dqkv, as_vector(scratch_->attention));
+  if (core_)
+    core_->backward(narrow, dqkv);
+  else
+    kernels::attention_backward(plan_, narrow, as_matrix(qkv_, N, 3 * C), as_matrix(atty_, N, C),
+                                as_vector(att_saved_), dqkv, as_vector(scratch_->attention));
   kernels::matmul_backward(dqkv, as_matrix(ln1_, N, C), as_matrix(w[at_.attn_w], 3 * C, C), narrow,
                            as_grad_matrix(g[at_.attn_w], 3 * C, C), optional_view(g, at_.attn_b));
   kernels::layernorm_backward(narrow, input_, optional_view(w, at_.ln1_w), as_vector(ln1_mean_),

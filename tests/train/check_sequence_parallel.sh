@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# check_sequence_parallel.sh <mpirun> <strata-train> <deck> <token file> <scratch dir> <N>
+# Rule 1 through the app for Ulysses sequence parallelism: with one global
+# batch of 12 rows, one rank, sp 2 (np 2, each rank half of every sequence)
+# and sp 2 x dp 2 under ZeRO-2 (np 4, 6 rows per replica) run N steps, and
+# every loss equals the one-rank loss of its step within 1e-5 relative.
+set -euo pipefail
+mpirun=$1 train=$2 deck=$3 tokens=$4 scratch=$5 n=$6
+rm -rf "$scratch"
+common=(--data.path="$tokens" --train.decay_steps="$n" --train.warmup_steps=2 --train.eval_every=0
+        --log.every=100 --train.steps="$n" --checkpoint.every=0)
+
+"$train" "$deck" "${common[@]}" --output.dir="$scratch/one" >/dev/null
+"$mpirun" --oversubscribe -np 2 "$train" "$deck" "${common[@]}" --output.dir="$scratch/sp2" \
+  --parallel.sp=2 | tee "$scratch/sp2.out"
+grep -q "1 data-parallel rank(s) x 2 sequence-parallel (Ulysses)" "$scratch/sp2.out" ||
+  { echo "FAIL: the sp 2 run did not report its layout" >&2; exit 1; }
+"$mpirun" --oversubscribe -np 4 "$train" "$deck" "${common[@]}" --output.dir="$scratch/sp2dp2" \
+  --parallel.sp=2 --train.micro_batch=6 --zero.stage=2 >/dev/null
+
+compare() {  # compare <metrics.csv>: each of its steps against the one-rank run
+  awk -F, 'NR == FNR { if (FNR > 1) want[$1] = $2; next }
+           FNR > 1 { n++; d = $2 - want[$1]; if (d < 0) d = -d
+                     if (!($1 in want) || d > 1e-5 * want[$1]) {
+                       printf "FAIL: %s step %s loss %s vs one rank %s\n", FILENAME, $1, $2, want[$1]
+                       bad = 1 } }
+           END { if (bad || n == 0) exit 1; printf "%s: %d steps equal to one rank\n", FILENAME, n }' \
+    "$scratch/one/metrics.csv" "$1"
+}
+compare "$scratch/sp2/metrics.csv"
+compare "$scratch/sp2dp2/metrics.csv"
