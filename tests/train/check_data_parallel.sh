@@ -27,14 +27,7 @@ grep -q "resumed from .*step-$n.h5 at step $n" "$scratch/zero1.out" ||
 grep -q "2 data-parallel rank(s), ZeRO stage 1" "$scratch/zero1.out" ||
   { echo "FAIL: the ZeRO-1 run did not report its layout" >&2; exit 1; }
 
-compare() {  # compare <metrics.csv>: each of its steps against the one-rank run
-  awk -F, 'NR == FNR { if (FNR > 1) want[$1] = $2; next }
-           FNR > 1 { n++; d = $2 - want[$1]; if (d < 0) d = -d
-                     if (!($1 in want) || d > 1e-5 * want[$1]) {
-                       printf "FAIL: %s step %s loss %s vs one rank %s\n", FILENAME, $1, $2, want[$1]
-                       bad = 1 } }
-           END { if (bad || n == 0) exit 1; printf "%s: %d steps equal to one rank\n", FILENAME, n }' \
-    "$scratch/one/metrics.csv" "$1"
-}
+. "$(dirname "$0")/compare_losses.sh"
+compare() { compare_losses "$scratch/one/metrics.csv" "$1"; }
 compare "$scratch/zero3/metrics.csv"
 compare "$scratch/zero1/metrics.csv"

@@ -18,14 +18,7 @@ grep -q "1 data-parallel rank(s) x 2 sequence-parallel (Ulysses)" "$scratch/sp2.
 "$mpirun" --oversubscribe -np 4 "$train" "$deck" "${common[@]}" --output.dir="$scratch/sp2dp2" \
   --parallel.sp=2 --train.micro_batch=6 --zero.stage=2 >/dev/null
 
-compare() {  # compare <metrics.csv>: each of its steps against the one-rank run
-  awk -F, 'NR == FNR { if (FNR > 1) want[$1] = $2; next }
-           FNR > 1 { n++; d = $2 - want[$1]; if (d < 0) d = -d
-                     if (!($1 in want) || d > 1e-5 * want[$1]) {
-                       printf "FAIL: %s step %s loss %s vs one rank %s\n", FILENAME, $1, $2, want[$1]
-                       bad = 1 } }
-           END { if (bad || n == 0) exit 1; printf "%s: %d steps equal to one rank\n", FILENAME, n }' \
-    "$scratch/one/metrics.csv" "$1"
-}
+. "$(dirname "$0")/compare_losses.sh"
+compare() { compare_losses "$scratch/one/metrics.csv" "$1"; }
 compare "$scratch/sp2/metrics.csv"
 compare "$scratch/sp2dp2/metrics.csv"
