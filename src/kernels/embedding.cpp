@@ -31,16 +31,30 @@ std::int64_t count_bad_tokens(const TokensI32& tokens, std::int64_t vocab) {
 
 void embedding_forward(const TokensI32& tokens, const ConstMatrixF& wte, const ConstMatrixF& wpe,
                        std::int64_t T, std::int64_t position_offset, const MatrixF& out) {
+  embedding_forward(tokens, wte, wpe, T, position_offset, out, VocabBlock{});
+}
+
+void embedding_backward(const TokensI32& tokens, const ConstMatrixF& dout, std::int64_t T,
+                        std::int64_t position_offset, const MatrixF& dwte, const MatrixF& dwpe) {
+  embedding_backward(tokens, dout, T, position_offset, dwte, dwpe, VocabBlock{});
+}
+
+void embedding_forward(const TokensI32& tokens, const ConstMatrixF& wte, const ConstMatrixF& wpe,
+                       std::int64_t T, std::int64_t position_offset, const MatrixF& out,
+                       const VocabBlock& vocab) {
   const std::int64_t N = out.extent(0), C = out.extent(1);
   STRATA_EXPECTS(static_cast<std::int64_t>(tokens.extent(0)) == N);
   STRATA_EXPECTS(static_cast<std::int64_t>(wte.extent(1)) == C);
   STRATA_EXPECTS(static_cast<std::int64_t>(wpe.extent(1)) == C);
   STRATA_EXPECTS(T > 0 && N % T == 0 && position_offset >= 0);
   STRATA_EXPECTS(position_offset + T <= static_cast<std::int64_t>(wpe.extent(0)));
-  STRATA_EXPECTS(count_bad_tokens(tokens, wte.extent(0)) == 0);
+  STRATA_EXPECTS(vocab.begin >= 0);
+  STRATA_EXPECTS(vocab.begin > 0 || count_bad_tokens(tokens, wte.extent(0)) == 0);
   if (N == 0 || C == 0) return;
 
   const std::int64_t blocks = (C + kWidth - 1) / kWidth;
+  const std::int64_t first = vocab.begin, rows = wte.extent(0);
+  const bool with_positions = vocab.with_positions;
   const float* wte_p = wte.data();
   const float* wpe_p = wpe.data();
   float* out_p = out.data();
@@ -51,25 +65,37 @@ void embedding_forward(const TokensI32& tokens, const ConstMatrixF& wte, const C
         const std::int64_t n = item / blocks;
         const std::int64_t c0 = (item % blocks) * kWidth;
         const std::int64_t c1 = c0 + kWidth < C ? c0 + kWidth : C;
-        const float* tok = wte_p + tokens(n) * wte_ld;
+        const std::int64_t row = tokens(n) - first;
+        const bool held = row >= 0 && row < rows;
+        const float* tok = wte_p + (held ? row : 0) * wte_ld;
         const float* pos = wpe_p + (position_offset + n % T) * wpe_ld;
         float* o = out_p + n * out_ld;
-        for (std::int64_t c = c0; c < c1; ++c) o[c] = tok[c] + pos[c];
+        if (held && with_positions)
+          for (std::int64_t c = c0; c < c1; ++c) o[c] = tok[c] + pos[c];
+        else if (held)
+          for (std::int64_t c = c0; c < c1; ++c) o[c] = tok[c];
+        else if (with_positions)
+          for (std::int64_t c = c0; c < c1; ++c) o[c] = pos[c];
+        else
+          for (std::int64_t c = c0; c < c1; ++c) o[c] = 0.0f;
       });
 }
 
 void embedding_backward(const TokensI32& tokens, const ConstMatrixF& dout, std::int64_t T,
-                        std::int64_t position_offset, const MatrixF& dwte, const MatrixF& dwpe) {
+                        std::int64_t position_offset, const MatrixF& dwte, const MatrixF& dwpe,
+                        const VocabBlock& vocab) {
   const std::int64_t N = dout.extent(0), C = dout.extent(1);
   STRATA_EXPECTS(static_cast<std::int64_t>(tokens.extent(0)) == N);
   STRATA_EXPECTS(static_cast<std::int64_t>(dwte.extent(1)) == C);
   STRATA_EXPECTS(static_cast<std::int64_t>(dwpe.extent(1)) == C);
   STRATA_EXPECTS(T > 0 && N % T == 0 && position_offset >= 0);
   STRATA_EXPECTS(position_offset + T <= static_cast<std::int64_t>(dwpe.extent(0)));
-  STRATA_EXPECTS(count_bad_tokens(tokens, dwte.extent(0)) == 0);
+  STRATA_EXPECTS(vocab.begin >= 0);
+  STRATA_EXPECTS(vocab.begin > 0 || count_bad_tokens(tokens, dwte.extent(0)) == 0);
   if (N == 0 || C == 0) return;
 
   const std::int64_t blocks = (C + kWidth - 1) / kWidth;
+  const std::int64_t first = vocab.begin, rows = dwte.extent(0);
   const float* dout_p = dout.data();
   float* dwte_p = dwte.data();
   float* dwpe_p = dwpe.data();
@@ -83,11 +109,16 @@ void embedding_backward(const TokensI32& tokens, const ConstMatrixF& dout, std::
         // this loop is not parallel.
         for (std::int64_t n = 0; n < N; ++n) {
           const float* d = dout_p + n * dout_ld;
-          float* tok = dwte_p + tokens(n) * wte_ld;
+          const std::int64_t row = tokens(n) - first;
           float* pos = dwpe_p + (position_offset + n % T) * wpe_ld;
-          for (std::int64_t c = c0; c < c1; ++c) {
-            tok[c] += d[c];
-            pos[c] += d[c];
+          if (row >= 0 && row < rows) {
+            float* tok = dwte_p + row * wte_ld;
+            for (std::int64_t c = c0; c < c1; ++c) {
+              tok[c] += d[c];
+              pos[c] += d[c];
+            }
+          } else {
+            for (std::int64_t c = c0; c < c1; ++c) pos[c] += d[c];
           }
         }
       });

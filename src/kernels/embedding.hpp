@@ -34,4 +34,23 @@ void embedding_forward(const TokensI32& tokens, const ConstMatrixF& wte, const C
 void embedding_backward(const TokensI32& tokens, const ConstMatrixF& dout, std::int64_t T,
                         std::int64_t position_offset, const MatrixF& dwte, const MatrixF& dwpe);
 
+// The vocabulary-parallel forms (Megatron's tensor parallelism): wte holds
+// only classes [begin, begin + wte.extent(0)) of the vocabulary. A token
+// outside them contributes zeros to out and nothing to dwte. Token ids are
+// global and may be any class of the whole vocabulary. The forward adds
+// wpe only with_positions: one rank of the group does, and the all-reduce
+// that completes the token sum completes the embedding. The backward
+// accumulates dwpe on every rank, since dout is the same on all of them and
+// replicated parameters must receive the same gradient everywhere.
+struct VocabBlock {
+  std::int64_t begin = 0;
+  bool with_positions = true;
+};
+void embedding_forward(const TokensI32& tokens, const ConstMatrixF& wte, const ConstMatrixF& wpe,
+                       std::int64_t T, std::int64_t position_offset, const MatrixF& out,
+                       const VocabBlock& block);
+void embedding_backward(const TokensI32& tokens, const ConstMatrixF& dout, std::int64_t T,
+                        std::int64_t position_offset, const MatrixF& dwte, const MatrixF& dwpe,
+                        const VocabBlock& block);
+
 }  // namespace strata::kernels

@@ -133,6 +133,42 @@ TEST(Embedding, SequenceParallelChunksEqualTheFullSequence) {
   }
 }
 
+TEST(Embedding, VocabularyBlocksSumToTheWholeEmbedding) {
+  // Three "TP ranks" each hold 4 of 12 classes; rank 0 adds the positions.
+  // Their outputs summed (the all-reduce) are the one-rank embedding, each
+  // one's dwte is its rows of the one-rank dwte, and every one's dwpe is
+  // the one-rank dwpe.
+  const std::size_t B = 2, T = 5, C = 7, V = 12, parts = 3, rows = V / parts;
+  const auto tokens = random_ints(B * T, 15, 0, V - 1);
+  const auto wte = random_floats(V * C, 16), wpe = random_floats(T * C, 17);
+  const auto dout = random_floats(B * T * C, 18);
+  MatrixF full("full", B * T, C), dwte("dwte", V, C), dwpe("dwpe", T, C);
+  embedding_forward(device_vector(tokens), device_matrix(wte, V, C), device_matrix(wpe, T, C), T, 0,
+                    full);
+  embedding_backward(device_vector(tokens), device_matrix(dout, B * T, C), T, 0, dwte, dwpe);
+  const auto want = to_host(full), want_dwte = to_host(dwte), want_dwpe = to_host(dwpe);
+
+  std::vector<float> sum(B * T * C, 0.0f);
+  for (std::size_t r = 0; r < parts; ++r) {
+    const std::vector<float> block(wte.begin() + r * rows * C, wte.begin() + (r + 1) * rows * C);
+    const kernels::VocabBlock vocab{static_cast<std::int64_t>(r * rows), r == 0};
+    MatrixF out("out", B * T, C), block_dwte("block_dwte", rows, C), block_dwpe("dwpe", T, C);
+    embedding_forward(device_vector(tokens), device_matrix(block, rows, C),
+                      device_matrix(wpe, T, C), T, 0, out, vocab);
+    const auto part = to_host(out);
+    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += part[i];
+    embedding_backward(device_vector(tokens), device_matrix(dout, B * T, C), T, 0, block_dwte,
+                       block_dwpe, vocab);
+    const auto got_dwte = to_host(block_dwte);
+    for (std::size_t i = 0; i < rows * C; ++i)
+      EXPECT_EQ(got_dwte[i], want_dwte[r * rows * C + i]) << "rank " << r << " dwte " << i;
+    EXPECT_TRUE(all_close(to_host(block_dwpe), widen(want_dwpe), 0.0, 0.0)) << "rank " << r;
+  }
+  // Each element is one token term plus one position term, the rest zeros:
+  // the same single fp32 add as the one-rank kernel.
+  EXPECT_TRUE(all_close(sum, widen(want), 0.0, 0.0));
+}
+
 #if defined(STRATA_CONTRACTS)
 TEST(Embedding, OutOfRangeTokensBreakTheContract) {
   // Checked builds refuse ids outside the vocabulary before touching wte.
