@@ -58,6 +58,14 @@ std::string to_string(const Shape& shape) {
 
 Tensor::Tensor(MemoryLedger& ledger, std::string name, DType dtype, Shape shape,
                MemoryCategory category, MemoryTier tier)
+    : Tensor(true, ledger, std::move(name), dtype, std::move(shape), category, tier) {}
+
+Tensor::Tensor(Uninitialized, MemoryLedger& ledger, std::string name, DType dtype, Shape shape,
+               MemoryCategory category, MemoryTier tier)
+    : Tensor(false, ledger, std::move(name), dtype, std::move(shape), category, tier) {}
+
+Tensor::Tensor(bool zero_fill, MemoryLedger& ledger, std::string name, DType dtype, Shape shape,
+               MemoryCategory category, MemoryTier tier)
     : name_(std::move(name)),
       dtype_(dtype),
       shape_(std::move(shape)),
@@ -72,10 +80,18 @@ Tensor::Tensor(MemoryLedger& ledger, std::string name, DType dtype, Shape shape,
   storage->reservation =
       ledger.reserve(category_, tier_, bytes(), "tensor '" + name_ + "' " + to_string(shape_));
   // The label lets Kokkos' memory tools name the allocation too.
-  if (tier_ == MemoryTier::device)
-    storage->device_bytes = Kokkos::View<unsigned char*, DeviceMemorySpace>(name_, bytes());
-  else
-    storage->host_bytes = Kokkos::View<unsigned char*, Kokkos::HostSpace>(name_, bytes());
+  if (zero_fill) {
+    if (tier_ == MemoryTier::device)
+      storage->device_bytes = Kokkos::View<unsigned char*, DeviceMemorySpace>(name_, bytes());
+    else
+      storage->host_bytes = Kokkos::View<unsigned char*, Kokkos::HostSpace>(name_, bytes());
+  } else {
+    const auto alloc = Kokkos::view_alloc(name_, Kokkos::WithoutInitializing);
+    if (tier_ == MemoryTier::device)
+      storage->device_bytes = Kokkos::View<unsigned char*, DeviceMemorySpace>(alloc, bytes());
+    else
+      storage->host_bytes = Kokkos::View<unsigned char*, Kokkos::HostSpace>(alloc, bytes());
+  }
   storage_ = std::move(storage);
   STRATA_ENSURES(reinterpret_cast<std::uintptr_t>(raw_bytes()) % alignof(float) == 0);
 }

@@ -53,6 +53,15 @@ class Tensor {
   Tensor(MemoryLedger& ledger, std::string name, DType dtype, Shape shape, MemoryCategory category,
          MemoryTier tier = MemoryTier::device);
 
+  // The same without the zero fill, for buffers the caller overwrites whole
+  // before reading (a gather's destination, a conversion's output): at
+  // ZeRO-3's per-layer rate the fill costs as much memory traffic as the
+  // collective that follows it.
+  struct Uninitialized {};
+  static constexpr Uninitialized uninitialized{};
+  Tensor(Uninitialized, MemoryLedger& ledger, std::string name, DType dtype, Shape shape,
+         MemoryCategory category, MemoryTier tier = MemoryTier::device);
+
   bool defined() const noexcept { return storage_ != nullptr; }
   const std::string& name() const noexcept { return name_; }
   DType dtype() const noexcept { return dtype_; }
@@ -113,6 +122,8 @@ class Tensor {
 
  private:
   unsigned char* raw_bytes() const noexcept;
+  Tensor(bool zero_fill, MemoryLedger& ledger, std::string name, DType dtype, Shape shape,
+         MemoryCategory category, MemoryTier tier);
 
   std::shared_ptr<detail::TensorStorage> storage_;
   std::string name_;

@@ -72,7 +72,7 @@ void ZeroStore::Impl::recycle(Tensor& buffer) {
   buffer = Tensor();
 }
 
-void ZeroStore::Impl::launch(Reduction kind) {
+void ZeroStore::Impl::launch(Reduction kind, bool final) {
   Pending& bucket = pending[static_cast<int>(kind)];
   if (bucket.chunks.empty()) return;
   InFlight flight;
@@ -81,9 +81,12 @@ void ZeroStore::Impl::launch(Reduction kind) {
   std::sort(flight.chunks.begin(), flight.chunks.end());
   const std::int64_t total = bucket.elements;
   bucket = Pending{};
+  // A started collective pays for libnbc's generic schedule; it is worth it
+  // only when compute runs while it is in flight, never for the final flush.
+  const bool overlap = options.overlap_comm && !final;
   if (kind == Reduction::all_reduce) {
     if (void* storage = in_place_storage(flight.chunks)) {
-      if (options.overlap_comm) {
+      if (overlap) {
         flight.request = dp.start_all_reduce(storage, total, dtype);
         in_flight.push_back(std::move(flight));
       } else {
@@ -122,7 +125,7 @@ void ZeroStore::Impl::launch(Reduction kind) {
   }
   for (std::size_t c : flight.chunks) grad_slots.erase(c);
 
-  if (!options.overlap_comm) {
+  if (!overlap) {
     // Nothing to overlap, so the blocking collective: MPI runs its tuned
     // algorithms there, and a generic schedule for the started ones.
     if (kind == Reduction::all_reduce)
@@ -176,8 +179,8 @@ void ZeroStore::Impl::unpack(InFlight& flight) {
 }
 
 void ZeroStore::Impl::flush_reductions() {
-  launch(Reduction::reduce_scatter);
-  launch(Reduction::all_reduce);
+  launch(Reduction::reduce_scatter, true);
+  launch(Reduction::all_reduce, true);
   for (InFlight& flight : in_flight) {
     flight.request.wait();
     unpack(flight);

@@ -15,7 +15,9 @@ void ZeroStore::Impl::start_gather(std::size_t c, int users) {
   LiveChunk& entry = live[c];
   entry.users = users;
   entry.elements = chunk.padded;
-  entry.gathered = Tensor(ledger, "zero.gathered", dtype, {chunk.padded}, MemoryCategory::param);
+  // Overwritten whole by the gather: no zero fill.
+  entry.gathered = Tensor(Tensor::uninitialized, ledger, "zero.gathered", dtype, {chunk.padded},
+                          MemoryCategory::param);
   entry.gather =
       dp.start_all_gather(param_piece(c), entry.gathered.raw_data(), chunk.local_size, dtype);
   live_gathered += entry.elements;
@@ -30,8 +32,8 @@ void ZeroStore::Impl::acquire_chunk(std::size_t c) {
   if (found == live.end()) {
     if (resident) {
       LiveChunk& entry = live[c];
-      entry.widened = Tensor(ledger, "zero.params.fp32", DType::fp32, {chunk.padded},
-                             MemoryCategory::workspace);
+      entry.widened = Tensor(Tensor::uninitialized, ledger, "zero.params.fp32", DType::fp32,
+                             {chunk.padded}, MemoryCategory::workspace);
       impl::convert(impl::at(full_params.raw_data(), dtype, chunk.resident_offset), dtype,
                     entry.widened.raw_data(), DType::fp32, chunk.padded);
       entry.users = 1;
@@ -45,8 +47,8 @@ void ZeroStore::Impl::acquire_chunk(std::size_t c) {
   LiveChunk& entry = found->second;
   if (entry.gather.active()) entry.gather.wait();
   if (mixed && !entry.widened.defined()) {
-    entry.widened = Tensor(ledger, "zero.gathered.fp32", DType::fp32, {chunk.padded},
-                           MemoryCategory::workspace);
+    entry.widened = Tensor(Tensor::uninitialized, ledger, "zero.gathered.fp32", DType::fp32,
+                           {chunk.padded}, MemoryCategory::workspace);
     impl::convert(entry.gathered.raw_data(), dtype, entry.widened.raw_data(), DType::fp32,
                   chunk.padded);
   }

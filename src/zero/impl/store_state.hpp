@@ -96,7 +96,8 @@ struct ZeroStore::Impl {
   bool deferred(const Chunk& chunk) const;  // reduced once per step, not per micro-batch
   float* grad_accumulator(std::size_t chunk);
   void complete_grads(std::size_t chunk);
-  void launch(Reduction kind);
+  // final: the end-of-backward flush, waited for at once, so never started.
+  void launch(Reduction kind, bool final = false);
   void unpack(InFlight& flight);
   void flush_reductions();
   // Drives MPI's progress on everything in flight (Open MPI moves a
