@@ -46,7 +46,7 @@ std::string bare_key(std::string token) {
 }
 
 // Boost takes "-1" or "-3e-4" after "--key" for a short option, so
-// `--activation_checkpointing.blocks -1` would fail; join such pairs into the
+// `--activation_checkpointing.num_blocks -1` would fail; join such pairs into the
 // `--key=value` form before Boost sees them.
 std::vector<std::string> join_negative_values(const std::vector<std::string>& args) {
   std::vector<std::string> joined;

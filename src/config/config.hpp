@@ -134,11 +134,12 @@ struct PrecisionSection {
 
 struct ActivationCheckpointingSection {
   bool enabled = false;
-  int blocks = -1;  // -1: every block
+  int num_blocks = 0;  // blocks checkpointed from h.0; 0: every block
+  // DeepSpeed's options: the first two are refused when true (not built),
+  // the others have nothing to act on here (docs/activation_checkpointing.md).
   bool partition_activations = false;
   bool cpu_checkpointing = false;
   bool contiguous_memory_optimization = false;
-  int number_checkpoints = 0;  // 0: unset
   bool synchronize_checkpoint_boundary = false;
   bool profile = false;
 };

@@ -192,12 +192,15 @@ void merge_rest(DeepSpeedMerge& merge) {
   merge.map("steps_per_print", "log.every", "10", "");
   merge.map("wall_clock_breakdown", "log.wall_clock_breakdown", "false", "");
 
+  // DeepSpeed leaves the switch to model code calling its checkpoint API;
+  // Strata's blocks checkpoint themselves, so the section is the switch.
   const std::string ac = "activation_checkpointing";
+  if (merge.find(ac)) merge.assign(ac + ".enabled", "true", ac);
   for (const char* name :
        {"partition_activations", "cpu_checkpointing", "contiguous_memory_optimization",
         "synchronize_checkpoint_boundary", "profile"})
     merge.map(ac + "." + name, ac + "." + name, "false", ac);
-  merge.map(ac + ".number_checkpoints", ac + ".number_checkpoints", std::nullopt, ac);
+  merge.map(ac + ".number_checkpoints", ac + ".num_blocks", std::nullopt, ac);
 
   merge.map("aio.block_size", "aio.block_size", "1048576", "aio");
   merge.map("aio.queue_depth", "aio.queue_depth", "8", "aio");

@@ -188,11 +188,10 @@ std::vector<KeySpec> build_table() {
   };
   using AC = ActivationCheckpointingSection;
   ac("enabled", &AC::enabled);
-  ac("blocks", &AC::blocks);
+  ac("num_blocks", &AC::num_blocks);
   ac("partition_activations", &AC::partition_activations);
   ac("cpu_checkpointing", &AC::cpu_checkpointing);
   ac("contiguous_memory_optimization", &AC::contiguous_memory_optimization);
-  ac("number_checkpoints", &AC::number_checkpoints);
   ac("synchronize_checkpoint_boundary", &AC::synchronize_checkpoint_boundary);
   ac("profile", &AC::profile);
   t.push_back(bind_bytes("memory", "device_memory_limit"));

@@ -200,6 +200,30 @@ void validate_zero_and_offload(impl::Checks& c) {
   c.at_least("aio.thread_count", cfg.aio.thread_count, 1);
 }
 
+void validate_activation_checkpointing(const impl::Checks& c) {
+  const Config& cfg = c.config();
+  const ActivationCheckpointingSection& a = cfg.activation_checkpointing;
+  const std::string blocks = "activation_checkpointing.num_blocks";
+  c.at_least(blocks, a.num_blocks, 0);
+  if (a.num_blocks > cfg.model.n_layer)
+    c.fail(blocks,
+           "is " + std::to_string(a.num_blocks) + " but the model has " +
+               std::to_string(cfg.model.n_layer) + " blocks ([model] n_layer)",
+           c.set(blocks) + " to at most " + std::to_string(cfg.model.n_layer) +
+               ", or to 0 to checkpoint every block");
+  if (a.partition_activations)
+    c.fail("activation_checkpointing.partition_activations",
+           "is true, but splitting checkpoints across tensor-parallel ranks is not built "
+           "(Strata has no tensor parallelism yet)",
+           c.set("activation_checkpointing.partition_activations") + " to false");
+  if (a.cpu_checkpointing)
+    c.fail("activation_checkpointing.cpu_checkpointing",
+           "is true, but keeping checkpoints in host memory is not built (it needs "
+           "activation offload)",
+           c.set("activation_checkpointing.cpu_checkpointing") +
+               " to false; checkpointing itself keeps one [B·T, C] tensor per block");
+}
+
 void validate_rest(impl::Checks& c) {
   Config& cfg = c.config();
   const PrecisionSection& p = cfg.precision;
@@ -211,10 +235,7 @@ void validate_rest(impl::Checks& c) {
     c.fail("precision.min_loss_scale",
            "must be positive, got " + impl::format_real(p.min_loss_scale),
            c.set("precision.min_loss_scale") + " to e.g. 1");
-  c.in_range("activation_checkpointing.blocks", cfg.activation_checkpointing.blocks, -1,
-             cfg.model.n_layer);
-  c.at_least("activation_checkpointing.number_checkpoints",
-             cfg.activation_checkpointing.number_checkpoints, 0);
+  validate_activation_checkpointing(c);
   c.at_least("comm.timeout_s", cfg.comm.timeout_s, 1);
   c.at_least("checkpoint.every", cfg.checkpoint.every, 0);
   c.at_least("log.every", cfg.log.every, 1);

@@ -13,12 +13,14 @@ namespace strata::engine {
 
 GptEngine::GptEngine(const model::GptShape& shape, int real_vocab, int batch, int seq,
                      const zero::ZeroOptions& zero, comm::Communicator& dp, MemoryLedger& ledger,
-                     comm::Communicator* sp)
-    : sp_(sp && sp->size() > 1 ? sp : nullptr), seq_(seq) {
-  model::AttentionCoreFactory cores;
-  if (sp_) cores = sequence::ulysses_attention_cores(*sp_, shape, batch, seq, ledger);
+                     const EngineOptions& options)
+    : sp_(options.sp && options.sp->size() > 1 ? options.sp : nullptr), seq_(seq) {
+  model::ModelOptions model_options;
+  if (sp_) model_options.cores = sequence::ulysses_attention_cores(*sp_, shape, batch, seq, ledger);
+  model_options.checkpointed_blocks = options.checkpointed_blocks;
   const int local_seq = seq / sp_size();
-  model_ = std::make_unique<model::GptModel>(shape, real_vocab, ledger, batch, local_seq, cores);
+  model_ =
+      std::make_unique<model::GptModel>(shape, real_vocab, ledger, batch, local_seq, model_options);
   store_ = std::make_unique<zero::ZeroStore>(model_->layers(), zero, dp, ledger);
   ctx_.batch = batch;
   ctx_.seq = local_seq;
@@ -71,6 +73,10 @@ void GptEngine::backward() {
   const auto& layers = model_->layers();
   for (std::size_t i = layers.size(); i-- > 0;) {
     const auto params = store_->acquire_params(i, true);
+    // The backward's own parameters serve the recompute: under ZeRO-3 they
+    // are gathered (or prefetched) for this layer anyway, so it costs no
+    // communication.
+    if (layers[i]->checkpointed()) layers[i]->recompute(ctx_, params);
     const auto grads = store_->acquire_grads(i);
     layers[i]->backward(ctx_, params, grads, dres);
     store_->release_grads(i);

@@ -20,18 +20,26 @@
 
 namespace strata::engine {
 
+// How this rank's model runs beyond ZeRO.
+struct EngineOptions {
+  // The Ulysses group when it has more than one rank: every call is handed
+  // the same full sequences on each of its ranks, and rank r runs positions
+  // r·seq/SP … (docs/sequence_parallel.md).
+  comm::Communicator* sp = nullptr;
+  // Blocks h.0 .. that recompute their activations in backward
+  // (docs/activation_checkpointing.md).
+  int checkpointed_blocks = 0;
+};
+
 class GptEngine {
  public:
   // batch × seq is the micro-batch every call is handed. dp is the group the
   // ZeroStore partitions over (a one-rank communicator for a single
-  // process; DP × SP under sequence parallelism). sp, when given with more
-  // than one rank, is the Ulysses group: every call is handed the same full
-  // sequences on each of its ranks, and rank r runs positions r·seq/SP …
-  // (docs/sequence_parallel.md). Parameters are zero until
+  // process; DP × SP under sequence parallelism). Parameters are zero until
   // store().initialize(seed) or a checkpoint load.
   GptEngine(const model::GptShape& shape, int real_vocab, int batch, int seq,
             const zero::ZeroOptions& zero, comm::Communicator& dp, MemoryLedger& ledger,
-            comm::Communicator* sp = nullptr);
+            const EngineOptions& options = {});
 
   zero::ZeroStore& store() { return *store_; }
   const zero::ZeroStore& store() const { return *store_; }

@@ -17,6 +17,12 @@ model::GptShape gpt_shape(const config::ModelSection& m) {
   return model::GptShape{m.n_layer, m.n_head, m.n_embd, m.block_size, m.vocab_size, m.bias};
 }
 
+int checkpointed_blocks(const config::Config& config) {
+  const auto& ac = config.activation_checkpointing;
+  if (!ac.enabled) return 0;
+  return ac.num_blocks == 0 ? config.model.n_layer : ac.num_blocks;
+}
+
 void require_supported(const config::Config& config, int world_size) {
   const auto& parallel = config.parallel;
   for (const auto& [key, value] : {std::pair<const char*, int>{"[parallel] tp", parallel.tp},

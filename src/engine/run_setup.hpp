@@ -14,6 +14,10 @@ namespace strata::engine {
 
 model::GptShape gpt_shape(const config::ModelSection& model);
 
+// Blocks to checkpoint, from h.0: 0 when [activation_checkpointing] is off,
+// n_layer for num_blocks = 0. The config must be validated.
+int checkpointed_blocks(const config::Config& config);
+
 // Input errors (all ranks) for what this engine does not run yet: model
 // parallelism (tp, pp, ep above 1), offloading, Adam with coupled
 // decay, dropout. Pure; the same on every rank.

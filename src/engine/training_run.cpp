@@ -95,7 +95,7 @@ TrainingSummary run_training(const config::Config& config, MPI_Comm comm) {
   const int seq = shape.block_size;
   const zero::ZeroOptions zero = zero::zero_options(config);
   GptEngine engine(shape, static_cast<int>(data.info().vocab_size), train.micro_batch, seq, zero,
-                   dp, ledger, &sp);
+                   dp, ledger, EngineOptions{&sp, checkpointed_blocks(config)});
 
   std::optional<std::string> resume;
   agree_on_success(comm, [&] {
@@ -136,6 +136,8 @@ TrainingSummary run_training(const config::Config& config, MPI_Comm comm) {
                           : std::string(),
             ", ZeRO stage ", zero.stage, " over ", dp.size(), " rank(s), ", name(zero.dtype),
             " parameters and gradients; step: ", describe(executor.schedule()));
+  log::info("activation checkpointing: ", engine.model().checkpointed_blocks(), " of ",
+            shape.n_layer, " blocks recompute their activations in backward");
   log::info("batch: ", train.micro_batch, " x ", train.grad_accum, " x ", replicas, " x ", seq,
             " = ", tokens_per_step, " tokens/step; SGEMM probe peak ", fixed(peak * 1e3, 1),
             " GFLOP/s per rank (MFU is against ranks x peak)");

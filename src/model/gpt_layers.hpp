@@ -1,6 +1,7 @@
 // The three GPT-2 layer kinds: token+position embedding, the pre-LN
 // transformer block, and the final LayerNorm with the tied LM head and the
-// fused cross-entropy. Each owns its saved activations (ledger: activation).
+// fused cross-entropy. Each owns its saved activations (ledger: activation),
+// but for checkpointed blocks, which share all of theirs except the output.
 #pragma once
 
 #include <memory>
@@ -11,6 +12,7 @@
 #include "core/tensor.hpp"
 #include "kernels/attention.hpp"
 #include "model/attention_core.hpp"
+#include "model/block_activations.hpp"
 #include "model/gpt_params.hpp"
 #include "model/layer.hpp"
 
@@ -47,16 +49,21 @@ struct BlockScratch {
 class TransformerBlock final : public Layer {
  public:
   // core: where attention runs instead of the local kernels on plan (Ulysses
-  // sequence parallelism); null for local attention.
+  // sequence parallelism); null for local attention. checkpoint_set: null
+  // for a block that keeps its own saved activations; else the set all
+  // checkpointed blocks share (the block keeps its output).
   TransformerBlock(const GptShape& shape, int index, MemoryLedger& ledger,
                    const kernels::AttentionPlan& plan, std::shared_ptr<BlockScratch> scratch,
-                   std::unique_ptr<AttentionCore> core = nullptr);
+                   std::unique_ptr<AttentionCore> core = nullptr,
+                   std::shared_ptr<BlockActivations> checkpoint_set = nullptr);
   std::string name() const override { return "h." + std::to_string(index_); }
   std::vector<ParamSpec> params() const override { return specs_; }
   kernels::ConstMatrixF forward(StepContext& ctx, const ParamViews& params,
                                 const kernels::ConstMatrixF& input) override;
   void backward(StepContext& ctx, const ParamViews& params, const ParamViews& grads,
                 const kernels::MatrixF& dresidual) override;
+  bool checkpointed() const override { return checkpointed_; }
+  void recompute(StepContext& ctx, const ParamViews& params) override;
 
  private:
   // Positions of each parameter in params() (-1: a bias the model lacks).
@@ -73,9 +80,15 @@ class TransformerBlock final : public Layer {
   kernels::ConstMatrixF input_;  // the previous layer's output, which it keeps
   // Null: kernels::attention_* on plan_ over this rank's rows.
   std::unique_ptr<AttentionCore> core_;
-  // Saved for backward.
+  bool checkpointed_;
+  // Saved for backward. All but out_ are shallow copies of a BlockActivations:
+  // the block's own, or the set checkpointed blocks share. out_ is always the
+  // block's own: the next layer's input and the checkpoint boundary.
   Tensor ln1_, ln1_mean_, ln1_rstd_, qkv_, atty_, att_saved_, res2_, ln2_, ln2_mean_, ln2_rstd_,
       fc_, gelu_, out_;
+
+  // The forward up to the MLP's GELU: all the saved tensors backward reads.
+  void forward_saved(StepContext& ctx, const ParamViews& params);
 };
 
 class FinalLayer final : public Layer {

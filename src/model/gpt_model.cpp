@@ -9,8 +9,12 @@
 namespace strata::model {
 
 GptModel::GptModel(const GptShape& shape, int real_vocab, MemoryLedger& ledger, int batch, int seq,
-                   const AttentionCoreFactory& cores)
-    : shape_(shape), real_vocab_(real_vocab), batch_(batch), seq_(seq) {
+                   const ModelOptions& options)
+    : shape_(shape),
+      real_vocab_(real_vocab),
+      batch_(batch),
+      seq_(seq),
+      checkpointed_blocks_(options.checkpointed_blocks) {
   if (seq > shape.block_size)
     throw_input_error("[model] block_size",
                       "is " + std::to_string(shape.block_size) +
@@ -22,12 +26,26 @@ GptModel::GptModel(const GptShape& shape, int real_vocab, MemoryLedger& ledger, 
                           std::to_string(real_vocab) + " tokens",
                       "set [model] vocab_size to at least " + std::to_string(real_vocab) +
                           " (a padded size such as a multiple of 64 is fine)");
+  const int checkpointed_blocks = options.checkpointed_blocks;
+  if (checkpointed_blocks < 0 || checkpointed_blocks > shape.n_layer)
+    throw_input_error("[activation_checkpointing] num_blocks",
+                      "asks for " + std::to_string(checkpointed_blocks) +
+                          " checkpointed blocks but the model has " +
+                          std::to_string(shape.n_layer) + " ([model] n_layer)",
+                      "set [activation_checkpointing] num_blocks to at most [model] n_layer, or "
+                      "0 for all blocks");
   const auto plan = kernels::plan_attention(batch, seq, shape.n_embd, shape.n_head);
   auto scratch = std::make_shared<BlockScratch>(ledger, shape, plan);
+  // One set for all checkpointed blocks: each refills it in its recompute.
+  std::shared_ptr<BlockActivations> checkpoint_set;
+  if (checkpointed_blocks > 0)
+    checkpoint_set =
+        std::make_shared<BlockActivations>(ledger, "blocks.checkpointed.", shape, plan);
   layers_.push_back(std::make_unique<EmbeddingLayer>(shape, ledger, batch, seq));
   for (int l = 0; l < shape.n_layer; ++l)
-    layers_.push_back(std::make_unique<TransformerBlock>(shape, l, ledger, plan, scratch,
-                                                         cores ? cores(l) : nullptr));
+    layers_.push_back(std::make_unique<TransformerBlock>(
+        shape, l, ledger, plan, scratch, options.cores ? options.cores(l) : nullptr,
+        l < checkpointed_blocks ? checkpoint_set : nullptr));
   layers_.push_back(std::make_unique<FinalLayer>(shape, real_vocab, ledger, batch, seq));
 }
 

@@ -12,20 +12,30 @@
 
 namespace strata::model {
 
+// How the blocks run beyond the shape: where their attention goes, and how
+// many (h.0 onwards) recompute their activations in backward.
+struct ModelOptions {
+  AttentionCoreFactory cores;  // unset: local attention kernels
+  int checkpointed_blocks = 0;
+};
+
 class GptModel {
  public:
   // real_vocab: the tokenizer's vocabulary size (<= shape.vocab_size).
+  // checkpointed_blocks: how many blocks, from h.0, are activation-
+  // checkpointed (0 .. n_layer); they share one set of saved activations.
   // Throws an input Error for shapes the kernels cannot run (n_head not
   // dividing n_embd, seq > block_size, real_vocab > vocab_size).
   // seq: the positions per sample this rank runs (its chunk under sequence
-  // parallelism). cores, when set, makes each block's attention core.
+  // parallelism).
   GptModel(const GptShape& shape, int real_vocab, MemoryLedger& ledger, int batch, int seq,
-           const AttentionCoreFactory& cores = {});
+           const ModelOptions& options = {});
 
   const GptShape& shape() const { return shape_; }
   int real_vocab() const { return real_vocab_; }
   int batch() const { return batch_; }
   int seq() const { return seq_; }
+  int checkpointed_blocks() const { return checkpointed_blocks_; }
 
   // Forward order: embedding, h.0 .. h.{L-1}, final.
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
@@ -37,6 +47,7 @@ class GptModel {
   int real_vocab_;
   int batch_;
   int seq_;
+  int checkpointed_blocks_;
   std::vector<std::unique_ptr<Layer>> layers_;
 };
 

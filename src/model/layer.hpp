@@ -61,6 +61,15 @@ class Layer {
   // weights accumulate). The final layer overwrites dresidual.
   virtual void backward(StepContext& ctx, const ParamViews& params, const ParamViews& grads,
                         const kernels::MatrixF& dresidual) = 0;
+
+  // Activation checkpointing. A checkpointed layer keeps only its output
+  // between forward and backward; the engine calls recompute() right before
+  // backward(), with the same params (those acquired for backward), and it
+  // rebuilds what backward reads from the input the forward was given (kept
+  // by the layer before). The engine, not backward(), makes the call so that
+  // the extra forward is visible where passes are scheduled and timed.
+  virtual bool checkpointed() const { return false; }
+  virtual void recompute(StepContext& /*ctx*/, const ParamViews& /*params*/) {}
 };
 
 // Helpers for layer implementations.

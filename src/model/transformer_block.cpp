@@ -3,6 +3,7 @@
 // in place (each branch's LayerNorm backward adds into it).
 #include <algorithm>
 
+#include "core/contract.hpp"
 #include "kernels/attention.hpp"
 #include "kernels/gelu.hpp"
 #include "kernels/layernorm.hpp"
@@ -33,13 +34,15 @@ BlockScratch::BlockScratch(MemoryLedger& ledger, const GptShape& shape,
 TransformerBlock::TransformerBlock(const GptShape& shape, int index, MemoryLedger& ledger,
                                    const kernels::AttentionPlan& plan,
                                    std::shared_ptr<BlockScratch> scratch,
-                                   std::unique_ptr<AttentionCore> core)
+                                   std::unique_ptr<AttentionCore> core,
+                                   std::shared_ptr<BlockActivations> checkpoint_set)
     : shape_(shape),
       index_(index),
       specs_(gpt_block_params(shape, index)),
       plan_(plan),
       scratch_(std::move(scratch)),
-      core_(std::move(core)) {
+      core_(std::move(core)),
+      checkpointed_(checkpoint_set != nullptr) {
   const std::string p = name() + ".";
   auto at = [&](const std::string& suffix) { return find_param(specs_, p + suffix); };
   at_ = {at("ln_1.weight"),      at("ln_1.bias"),          at("attn.c_attn.weight"),
@@ -47,19 +50,19 @@ TransformerBlock::TransformerBlock(const GptShape& shape, int index, MemoryLedge
          at("ln_2.weight"),      at("ln_2.bias"),          at("mlp.c_fc.weight"),
          at("mlp.c_fc.bias"),    at("mlp.c_proj.weight"),  at("mlp.c_proj.bias")};
   const std::int64_t N = static_cast<std::int64_t>(plan.batch) * plan.seq, C = shape.n_embd;
-  ln1_ = make(ledger, p + "ln_1.out", {N, C});
-  ln1_mean_ = make(ledger, p + "ln_1.mean", {N});
-  ln1_rstd_ = make(ledger, p + "ln_1.rstd", {N});
-  qkv_ = make(ledger, p + "attn.qkv", {N, 3 * C});
-  atty_ = make(ledger, p + "attn.out", {N, C});
-  att_saved_ = make(ledger, p + "attn.saved",
-                    {static_cast<std::int64_t>(std::max<std::size_t>(plan.saved_floats, 1))});
-  res2_ = make(ledger, p + "residual_2", {N, C});
-  ln2_ = make(ledger, p + "ln_2.out", {N, C});
-  ln2_mean_ = make(ledger, p + "ln_2.mean", {N});
-  ln2_rstd_ = make(ledger, p + "ln_2.rstd", {N});
-  fc_ = make(ledger, p + "mlp.fc", {N, 4 * C});
-  gelu_ = make(ledger, p + "mlp.gelu", {N, 4 * C});
+  const auto saved = checkpointed_ ? *checkpoint_set : BlockActivations(ledger, p, shape, plan);
+  ln1_ = saved.ln1;
+  ln1_mean_ = saved.ln1_mean;
+  ln1_rstd_ = saved.ln1_rstd;
+  qkv_ = saved.qkv;
+  atty_ = saved.atty;
+  att_saved_ = saved.att_saved;
+  res2_ = saved.res2;
+  ln2_ = saved.ln2;
+  ln2_mean_ = saved.ln2_mean;
+  ln2_rstd_ = saved.ln2_rstd;
+  fc_ = saved.fc;
+  gelu_ = saved.gelu;
   out_ = make(ledger, p + "out", {N, C});
 }
 
@@ -67,6 +70,25 @@ kernels::ConstMatrixF TransformerBlock::forward(StepContext& ctx, const ParamVie
                                                 const kernels::ConstMatrixF& input) {
   const std::int64_t N = ctx.rows(), C = shape_.n_embd;
   input_ = input;
+  forward_saved(ctx, w);
+  const auto gelu = as_matrix(gelu_, N, 4 * C);
+  const auto out = as_matrix(out_, N, C);
+  kernels::matmul_forward(gelu, as_matrix(w[at_.fcproj_w], C, 4 * C),
+                          optional_view(w, at_.fcproj_b), out, as_vector(scratch_->wide));
+  kernels::residual_forward(as_matrix(res2_, N, C), out, out);
+  return out;
+}
+
+// The same kernels on the same input and parameters as the forward, so the
+// saved tensors come back bit for bit; out_ (kept) is not recomputed.
+void TransformerBlock::recompute(StepContext& ctx, const ParamViews& w) {
+  STRATA_EXPECTS(checkpointed_);
+  forward_saved(ctx, w);
+}
+
+void TransformerBlock::forward_saved(StepContext& ctx, const ParamViews& w) {
+  const std::int64_t N = ctx.rows(), C = shape_.n_embd;
+  const auto input = input_;
   const auto zero = as_vector(scratch_->zero_bias);
   // The backward's scratch is free during forward (between blocks' backward
   // passes too): the linear layers may put their transposed weights there.
@@ -98,13 +120,7 @@ kernels::ConstMatrixF TransformerBlock::forward(StepContext& ctx, const ParamVie
   const auto fc = as_matrix(fc_, N, 4 * C);
   kernels::matmul_forward(ln2, as_matrix(w[at_.fc_w], 4 * C, C), optional_view(w, at_.fc_b), fc,
                           weight_scratch);
-  const auto gelu = as_matrix(gelu_, N, 4 * C);
-  kernels::gelu_forward(fc, gelu);
-  const auto out = as_matrix(out_, N, C);
-  kernels::matmul_forward(gelu, as_matrix(w[at_.fcproj_w], C, 4 * C),
-                          optional_view(w, at_.fcproj_b), out, weight_scratch);
-  kernels::residual_forward(res2, out, out);
-  return out;
+  kernels::gelu_forward(fc, as_matrix(gelu_, N, 4 * C));
 }
 
 void TransformerBlock::backward(StepContext& ctx, const ParamViews& w, const ParamViews& g,

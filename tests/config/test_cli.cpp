@@ -45,9 +45,9 @@ TEST_F(CommandLineOverrides, OverridesWinOverTheDeckAndTheLastOneWins) {
 
 TEST_F(CommandLineOverrides, NegativeValueAfterTheKey) {
   const Config config = load_config(
-      parse_command_line({"--activation_checkpointing.blocks", "-1", "--train.lr", "-.5"}));
-  EXPECT_EQ(config.activation_checkpointing.blocks, -1);
-  EXPECT_DOUBLE_EQ(config.train.lr, -0.5);  // parsed; validate() refuses it
+      parse_command_line({"--activation_checkpointing.num_blocks", "-1", "--train.lr", "-.5"}));
+  EXPECT_EQ(config.activation_checkpointing.num_blocks, -1);  // parsed; validate() refuses it
+  EXPECT_DOUBLE_EQ(config.train.lr, -0.5);                    // parsed; validate() refuses it
 }
 
 TEST_F(CommandLineOverrides, UnknownKeySuggestsNearest) {

@@ -52,9 +52,10 @@ TEST_F(DeepSpeedConfig, FixtureMapsOntoDeckKeys) {
   EXPECT_TRUE(config.zero.gather_16bit_weights_on_model_save);
   EXPECT_EQ(config.offload.optimizer, OffloadDevice::cpu);
   EXPECT_TRUE(config.offload.optimizer_pin_memory);
-  EXPECT_EQ(config.offload.nvme_path, "/local_nvme");  // DeepSpeed's default
-  EXPECT_TRUE(config.activation_checkpointing.partition_activations);
-  EXPECT_EQ(config.activation_checkpointing.number_checkpoints, 4);
+  EXPECT_EQ(config.offload.nvme_path, "/local_nvme");    // DeepSpeed's default
+  EXPECT_TRUE(config.activation_checkpointing.enabled);  // the section's presence
+  EXPECT_TRUE(config.activation_checkpointing.contiguous_memory_optimization);
+  EXPECT_EQ(config.activation_checkpointing.num_blocks, 4);
   EXPECT_EQ(config.aio.block_size, 262144);
   EXPECT_EQ(config.aio.queue_depth, 16);
   EXPECT_EQ(config.aio.thread_count, 1);

@@ -169,8 +169,9 @@ TEST(Validate, OtherCrossKeyRules) {
     Config ok = with({"--model.vocab_size=256", "--data.tokenizer=char"});
     validate(ok, 1);
   });
-  EXPECT_THAT(validation_error({"--activation_checkpointing.blocks=13"}),
-              HasSubstr("--activation_checkpointing.blocks: must be from -1 to 12, got 13"));
+  EXPECT_THAT(
+      validation_error({"--activation_checkpointing.num_blocks=13"}),
+      HasSubstr("--activation_checkpointing.num_blocks: is 13 but the model has 12 blocks"));
   EXPECT_THAT(validation_error({"--train.lr_schedule=onecycle"}),
               HasSubstr("[train] warmup_steps: must be 0 with lr_schedule = onecycle, got 100"));
   EXPECT_THAT(validation_error({"--output.dir", ""}), HasSubstr("--output.dir: is empty"));

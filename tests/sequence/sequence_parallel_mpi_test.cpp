@@ -39,8 +39,9 @@ struct Layout {
       : topology(world, comm::ParallelSizes{1, sp_size, 1, 1}),
         dp_sp(topology.comm(comm::Group::dp_sp), "dp", &ledger, std::chrono::seconds(60)),
         sp(topology.comm(comm::Group::sp), "sp", &ledger, std::chrono::seconds(60)) {
-    engine = std::make_unique<engine::GptEngine>(sp_shape(), kRealVocab, micro(),
-                                                 sp_shape().block_size, zero, dp_sp, memory, &sp);
+    engine =
+        std::make_unique<engine::GptEngine>(sp_shape(), kRealVocab, micro(), sp_shape().block_size,
+                                            zero, dp_sp, memory, engine::EngineOptions{&sp, 0});
     engine->store().initialize(1234);
   }
   int replicas() const { return topology.size(comm::Group::dp); }
