@@ -1,10 +1,13 @@
 // perf_collectives: our bucketed reduce-scatter and all-gather (the payload
-// cut into --bucket-element buckets, every bucket started through
-// Communicator, then all waited: how ZeRO moves gradients and parameters)
-// against ONE raw MPI_Reduce_scatter_block / MPI_Allgather of the same total
-// size. Prints algorithm bandwidth (the ledger's wire bytes per second) and
-// the ratio ours/raw; the last column is one raw MPI_I* call + MPI_Wait, to
-// tell the non-blocking algorithm's cost from ours. An MPI program, run it under mpirun:
+// cut into --bucket-element buckets) against ONE raw MPI_Reduce_scatter_block
+// / MPI_Allgather of the same total size, in ZeRO's two ways of moving them:
+// "started", every bucket started through Communicator and then all waited
+// (overlap_comm, stage-3 prefetch), and "blocking", bucket after bucket
+// through Communicator's blocking calls (the default at stages 0-2 and every
+// end-of-backward flush). Prints algorithm bandwidth (the ledger's wire bytes
+// per second) and each ratio to raw; the last column is one raw MPI_I* call
+// + MPI_Wait, to tell the non-blocking algorithm's cost from ours. An MPI program, run it under
+// mpirun:
 //   mpirun --oversubscribe -np 2 perf_collectives [--bucket 8388608] [--repeats 7]
 // Each figure is the median over repeats of the slowest rank's time, with a
 // barrier before every repeat and one warm-up run not counted.
@@ -90,20 +93,21 @@ struct Row {
   std::int64_t elements = 0;
   std::int64_t wire_bytes = 0;
   double ours_s = 0.0;
+  double blocking_s = 0.0;
   double raw_s = 0.0;
   double raw_nonblocking_s = 0.0;
 };
 
 void print(const Row& row) {
   const double ours_bw = static_cast<double>(row.wire_bytes) / row.ours_s / 1e9;
+  const double blocking_bw = static_cast<double>(row.wire_bytes) / row.blocking_s / 1e9;
   const double raw_bw = static_cast<double>(row.wire_bytes) / row.raw_s / 1e9;
   const double raw_nonblocking_bw =
       static_cast<double>(row.wire_bytes) / row.raw_nonblocking_s / 1e9;
-  std::printf("%-15s %-5s %5lldM %10.2f %10.2f %10.2f %10.2f %9.2f %12.2f\n", row.op,
+  std::printf("%-15s %-5s %5lldM %9.2f %10.2f %10.2f %10.2f %10.2f %8.2f %8.2f %12.2f\n", row.op,
               std::string(strata::name(row.dtype)).c_str(),
-              static_cast<long long>(row.elements / kMi), row.ours_s * 1e3, ours_bw,
-              row.raw_s * 1e3, raw_bw, row.wire_bytes > 0 ? ours_bw / raw_bw : 0.0,
-              raw_nonblocking_bw);
+              static_cast<long long>(row.elements / kMi), row.ours_s * 1e3, ours_bw, blocking_bw,
+              row.raw_s * 1e3, raw_bw, ours_bw / raw_bw, blocking_bw / raw_bw, raw_nonblocking_bw);
 }
 
 void run(const Options& options, DType dtype, std::int64_t elements, Communicator& comm,
@@ -144,6 +148,11 @@ void run(const Options& options, DType dtype, std::int64_t elements, Communicato
     }
     for (Request& request : started) request.wait();
   });
+  scatter.blocking_s = median_seconds(options, [&] {
+    for (std::int64_t k = 0; k < buckets; ++k)
+      comm.reduce_scatter(full.data() + k * bucket * element,
+                          part.data() + k * (bucket / n) * element, bucket / n, dtype);
+  });
   scatter.raw_s = median_seconds(options, [&] {
     MPI_Reduce_scatter_block(full.data(), part.data(), static_cast<int>(shard), type, raw_sum,
                              comm.mpi());
@@ -168,6 +177,11 @@ void run(const Options& options, DType dtype, std::int64_t elements, Communicato
                                               dtype));
     }
     for (Request& request : started) request.wait();
+  });
+  gather.blocking_s = median_seconds(options, [&] {
+    for (std::int64_t k = 0; k < buckets; ++k)
+      comm.all_gather(part.data() + k * (bucket / n) * element, full.data() + k * bucket * element,
+                      bucket / n, dtype);
   });
   gather.raw_s = median_seconds(options, [&] {
     MPI_Allgather(part.data(), static_cast<int>(shard), type, full.data(), static_cast<int>(shard),
@@ -198,8 +212,9 @@ int main(int argc, char** argv) {
     if (comm.rank() == 0) {
       std::printf("perf_collectives: %d ranks, bucket %lld elements, median of %d repeats\n",
                   comm.size(), static_cast<long long>(options.bucket), options.repeats);
-      std::printf("%-15s %-5s %6s %10s %10s %10s %10s %9s %12s\n", "op", "dtype", "elems",
-                  "ours ms", "ours GB/s", "raw ms", "raw GB/s", "ours/raw", "raw-nb GB/s");
+      std::printf("%-15s %-5s %6s %9s %10s %10s %10s %10s %8s %8s %12s\n", "op", "dtype", "elems",
+                  "start ms", "start GB/s", "block GB/s", "raw ms", "raw GB/s", "start/raw",
+                  "blk/raw", "raw-nb GB/s");
     }
     for (DType dtype : {DType::fp32, DType::bf16}) {
       for (std::int64_t elements : {1 * kMi, 8 * kMi, 32 * kMi}) {

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Ulysses sequence parallelism: throughput and activation memory against SP,
+and the longest sequence that trains under a fixed device_memory_limit.
+
+Two tables, both from strata-train's own outputs (metrics.csv for tokens/s,
+ledger.json for rank 0's memory ledger):
+
+  1. gpt2-124M at block 1024, one sample per replica, for SP = 1, 2, 4, with
+     and without activation checkpointing: tokens/s (global; median over the
+     timed steps) and rank 0's peak activation and device bytes.
+  2. For SP = 1, 2, 4 (checkpointing off and on): the longest power-of-two
+     sequence that trains 2 steps of the --search model under
+     --limit. A layout that does not fit stops at startup with the
+     [memory] device_memory_limit error, so the search is cheap until the
+     first size that fits runs its steps.
+
+Every rank is one process under `mpirun --oversubscribe --bind-to core`. On
+the 2-core development machine SP = 4 runs 4 ranks on 2 cores, so its
+tokens/s measures oversubscription, not Ulysses; its memory figures are what
+they would be on 4 cores. Tensor parallelism is not built yet, so there is
+no TP column.
+
+  /usr/bin/python3 perf/sequence_parallel.py --tokens-gpt2 gpt2.h5 --tokens-char char.h5
+      [--strata-train build/release/bin/strata-train] [--sp 1,2,4] [--limit 64MiB]
+"""
+import argparse
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_CORETYPE": "SkylakeX"}
+# n_layer, n_head, n_embd, vocab; the search model is the tiny config's shape.
+GPT2 = (12, 12, 768, 50304)
+SEARCH = (4, 4, 128, 65)
+MiB = 1 << 20
+
+
+def train(args, sp, shape, block, tokens, tokenizer, steps, checkpointing, extra=()):
+    """Runs strata-train; returns (ok, tokens/s median, rank 0 memory json, stderr tail)."""
+    L, H, C, V = shape
+    with tempfile.TemporaryDirectory(prefix="strata-sp-") as out:
+        cmd = ["mpirun", "--oversubscribe", "--bind-to", "core", "-np", str(sp)]
+        for key, value in MPI_ENV.items():
+            cmd += ["-x", f"{key}={value}"]
+        cmd += [args.strata_train, os.path.join(REPO, "inputs", "gpt2-124M.ini"),
+                f"--output.dir={out}", f"--model.n_layer={L}", f"--model.n_head={H}",
+                f"--model.n_embd={C}", f"--model.vocab_size={V}", f"--model.block_size={block}",
+                f"--data.path={tokens}", f"--data.tokenizer={tokenizer}",
+                "--train.micro_batch=1", "--train.grad_accum=1", "--train.global_batch=0",
+                f"--train.steps={steps}", "--train.lr_schedule=constant", "--train.warmup_steps=0",
+                "--train.eval_every=0", "--checkpoint.every=0", "--checkpoint.resume=",
+                "--log.every=1", f"--parallel.sp={sp}",
+                f"--activation_checkpointing.enabled={'true' if checkpointing else 'false'}"]
+        cmd += list(extra)
+        env = dict(os.environ, **MPI_ENV)
+        run = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if run.returncode != 0:
+            return False, None, None, (run.stdout + run.stderr)[-600:]
+        with open(os.path.join(out, "metrics.csv")) as f:
+            rows = list(csv.DictReader(f))
+        rates = [float(r["tokens_per_s"]) for r in rows[1:] if r.get("tokens_per_s")]
+        with open(os.path.join(out, "ledger.json")) as f:
+            memory = json.load(f)["ranks"][0]["memory"]["tiers"]["device"]
+        return True, statistics.median(rates) if rates else None, memory, ""
+
+
+def throughput_table(args):
+    print("\n## gpt2-124M, block 1024, micro-batch 1 per replica, ZeRO 0, fp32\n")
+    print("| SP | checkpointing | tokens/s (global) | rank 0 activation peak | rank 0 device peak |")
+    print("|---:|---|---:|---:|---:|")
+    for sp in args.sp:
+        for checkpointing in (False, True):
+            ok, rate, memory, err = train(args, sp, GPT2, 1024, args.tokens_gpt2, "gpt2",
+                                          args.steps, checkpointing)
+            if not ok:
+                print(f"| {sp} | {'on' if checkpointing else 'off'} | failed: {err.strip()[-200:]} | | |")
+                continue
+            act = memory["categories"]["activation"]["peak"] / MiB
+            print(f"| {sp} | {'on' if checkpointing else 'off'} | {rate:.0f} | {act:.1f} MiB | "
+                  f"{memory['peak'] / MiB:.1f} MiB |", flush=True)
+
+
+def longest_table(args):
+    L, H, C, V = SEARCH
+    print(f"\n## Longest sequence under device_memory_limit = {args.limit} "
+          f"({L}x{H}x{C}, vocabulary {V}, micro-batch 1, 2 steps)\n")
+    print("| SP | checkpointing | longest T that trains | rank 0 device peak there | next T |")
+    print("|---:|---|---:|---:|---|")
+    for sp in args.sp:
+        for checkpointing in (False, True):
+            best, peak, refusal = None, None, ""
+            block = args.min_block
+            while block <= args.max_block:
+                ok, _, memory, err = train(args, sp, SEARCH, block, args.tokens_char, "char", 2,
+                                           checkpointing, [f"--memory.device_memory_limit={args.limit}"])
+                if not ok:
+                    refusal = ("refused by the budget" if "device_memory_limit" in err
+                               else "failed: " + err.strip()[-160:])
+                    break
+                best, peak = block, memory["peak"] / MiB
+                block *= 2
+            nxt = f"{block}: {refusal}" if refusal else f"> {args.max_block} not tried"
+            print(f"| {sp} | {'on' if checkpointing else 'off'} | {best if best else '-'} | "
+                  f"{f'{peak:.1f} MiB' if peak else '-'} | {nxt} |", flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--strata-train", default=os.path.join(REPO, "build", "release", "bin", "strata-train"))
+    p.add_argument("--tokens-gpt2", required=True, help="strata-prep --tokenizer gpt2 file")
+    p.add_argument("--tokens-char", required=True, help="strata-prep --tokenizer char file (the search)")
+    p.add_argument("--sp", default="1,2,4")
+    p.add_argument("--steps", type=int, default=3, help="gpt2-124M steps (the first is not timed)")
+    p.add_argument("--limit", default="64MiB", help="device_memory_limit of the search")
+    p.add_argument("--min-block", type=int, default=256)
+    p.add_argument("--max-block", type=int, default=16384)
+    p.add_argument("--skip-throughput", action="store_true")
+    args = p.parse_args()
+    args.sp = [int(s) for s in args.sp.split(",") if s]
+    if not args.skip_throughput:
+        throughput_table(args)
+    longest_table(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
