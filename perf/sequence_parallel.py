@@ -14,7 +14,9 @@ ledger.json for rank 0's memory ledger):
      [memory] device_memory_limit error, so the search is cheap until the
      first size that fits runs its steps.
 
-Every rank is one process under `mpirun --oversubscribe --bind-to core`. On
+Every rank is one process under `mpirun --oversubscribe --bind-to core`
+(`--bind-to none` when there are more ranks than cores). The output folder
+is fresh, so the deck's `resume = latest` finds nothing to resume. On
 the 2-core development machine SP = 4 runs 4 ranks on 2 cores, so its
 tokens/s measures oversubscription, not Ulysses; its memory figures are what
 they would be on 4 cores. Tensor parallelism is not built yet, so there is
@@ -45,7 +47,9 @@ def train(args, sp, shape, block, tokens, tokenizer, steps, checkpointing, extra
     """Runs strata-train; returns (ok, tokens/s median, rank 0 memory json, stderr tail)."""
     L, H, C, V = shape
     with tempfile.TemporaryDirectory(prefix="strata-sp-") as out:
-        cmd = ["mpirun", "--oversubscribe", "--bind-to", "core", "-np", str(sp)]
+        # More ranks than cores: no binding (Open MPI refuses to bind two to a core).
+        binding = "core" if sp <= (os.cpu_count() or 1) else "none"
+        cmd = ["mpirun", "--oversubscribe", "--bind-to", binding, "-np", str(sp)]
         for key, value in MPI_ENV.items():
             cmd += ["-x", f"{key}={value}"]
         cmd += [args.strata_train, os.path.join(REPO, "inputs", "gpt2-124M.ini"),
@@ -54,20 +58,28 @@ def train(args, sp, shape, block, tokens, tokenizer, steps, checkpointing, extra
                 f"--data.path={tokens}", f"--data.tokenizer={tokenizer}",
                 "--train.micro_batch=1", "--train.grad_accum=1", "--train.global_batch=0",
                 f"--train.steps={steps}", "--train.lr_schedule=constant", "--train.warmup_steps=0",
-                "--train.eval_every=0", "--checkpoint.every=0", "--checkpoint.resume=",
+                "--train.eval_every=0", "--checkpoint.every=0",
                 "--log.every=1", f"--parallel.sp={sp}",
                 f"--activation_checkpointing.enabled={'true' if checkpointing else 'false'}"]
         cmd += list(extra)
         env = dict(os.environ, **MPI_ENV)
         run = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if run.returncode != 0:
-            return False, None, None, (run.stdout + run.stderr)[-600:]
+            return False, None, None, run.stdout + run.stderr
         with open(os.path.join(out, "metrics.csv")) as f:
             rows = list(csv.DictReader(f))
         rates = [float(r["tokens_per_s"]) for r in rows[1:] if r.get("tokens_per_s")]
         with open(os.path.join(out, "ledger.json")) as f:
             memory = json.load(f)["ranks"][0]["memory"]["tiers"]["device"]
         return True, statistics.median(rates) if rates else None, memory, ""
+
+
+def first_error(output):
+    """strata-train's own error line, not mpirun's epilogue."""
+    for line in output.splitlines():
+        if "error" in line and "strata" in line:
+            return line.strip()[:200]
+    return output.strip()[-200:].replace("\n", " ")
 
 
 def throughput_table(args):
@@ -79,7 +91,7 @@ def throughput_table(args):
             ok, rate, memory, err = train(args, sp, GPT2, 1024, args.tokens_gpt2, "gpt2",
                                           args.steps, checkpointing)
             if not ok:
-                print(f"| {sp} | {'on' if checkpointing else 'off'} | failed: {err.strip()[-200:]} | | |")
+                print(f"| {sp} | {'on' if checkpointing else 'off'} | failed: {first_error(err)} | | |")
                 continue
             act = memory["categories"]["activation"]["peak"] / MiB
             print(f"| {sp} | {'on' if checkpointing else 'off'} | {rate:.0f} | {act:.1f} MiB | "
@@ -101,7 +113,7 @@ def longest_table(args):
                                            checkpointing, [f"--memory.device_memory_limit={args.limit}"])
                 if not ok:
                     refusal = ("refused by the budget" if "device_memory_limit" in err
-                               else "failed: " + err.strip()[-160:])
+                               else "failed: " + first_error(err))
                     break
                 best, peak = block, memory["peak"] / MiB
                 block *= 2
