@@ -20,14 +20,16 @@ std::int64_t attention_saved(const kernels::AttentionPlan& plan) {
 }  // namespace
 
 BlockActivations::BlockActivations(MemoryLedger& ledger, const std::string& prefix,
-                                   const GptShape& shape, const kernels::AttentionPlan& plan) {
+                                   const GptShape& shape, const kernels::AttentionPlan& plan,
+                                   bool local_attention) {
   const std::int64_t N = static_cast<std::int64_t>(plan.batch) * plan.seq, C = shape.n_embd;
   ln1 = activation(ledger, prefix + "ln_1.out", {N, C});
   ln1_mean = activation(ledger, prefix + "ln_1.mean", {N});
   ln1_rstd = activation(ledger, prefix + "ln_1.rstd", {N});
   qkv = activation(ledger, prefix + "attn.qkv", {N, 3 * C});
   atty = activation(ledger, prefix + "attn.out", {N, C});
-  att_saved = activation(ledger, prefix + "attn.saved", {attention_saved(plan)});
+  att_saved =
+      activation(ledger, prefix + "attn.saved", {local_attention ? attention_saved(plan) : 1});
   res2 = activation(ledger, prefix + "residual_2", {N, C});
   ln2 = activation(ledger, prefix + "ln_2.out", {N, C});
   ln2_mean = activation(ledger, prefix + "ln_2.mean", {N});

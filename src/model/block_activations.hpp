@@ -16,13 +16,15 @@ namespace strata::model {
 
 struct BlockActivations {
   // Tensors named prefix + "ln_1.out" etc., ledger category activation.
+  // local_attention: the block runs plan's kernels itself and saves their
+  // floats here; false when an AttentionCore keeps its own (Ulysses).
   BlockActivations(MemoryLedger& ledger, const std::string& prefix, const GptShape& shape,
-                   const kernels::AttentionPlan& plan);
+                   const kernels::AttentionPlan& plan, bool local_attention = true);
 
   Tensor ln1, ln1_mean, ln1_rstd;  // [N, C], [N], [N]
   Tensor qkv;                      // [N, 3C]
   Tensor atty;                     // [N, C] attention output before c_proj
-  Tensor att_saved;                // plan.saved_floats: probabilities or log-sum-exps
+  Tensor att_saved;                // plan.saved_floats (1 without local attention)
   Tensor res2;                     // [N, C] input + attention branch
   Tensor ln2, ln2_mean, ln2_rstd;  // [N, C], [N], [N]
   Tensor fc, gelu;                 // [N, 4C] each

@@ -39,8 +39,8 @@ GptModel::GptModel(const GptShape& shape, int real_vocab, MemoryLedger& ledger, 
   // One set for all checkpointed blocks: each refills it in its recompute.
   std::shared_ptr<BlockActivations> checkpoint_set;
   if (checkpointed_blocks > 0)
-    checkpoint_set =
-        std::make_shared<BlockActivations>(ledger, "blocks.checkpointed.", shape, plan);
+    checkpoint_set = std::make_shared<BlockActivations>(ledger, "blocks.checkpointed.", shape, plan,
+                                                        /*local_attention=*/!options.cores);
   layers_.push_back(std::make_unique<EmbeddingLayer>(shape, ledger, batch, seq));
   for (int l = 0; l < shape.n_layer; ++l)
     layers_.push_back(std::make_unique<TransformerBlock>(

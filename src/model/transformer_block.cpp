@@ -50,7 +50,8 @@ TransformerBlock::TransformerBlock(const GptShape& shape, int index, MemoryLedge
          at("ln_2.weight"),      at("ln_2.bias"),          at("mlp.c_fc.weight"),
          at("mlp.c_fc.bias"),    at("mlp.c_proj.weight"),  at("mlp.c_proj.bias")};
   const std::int64_t N = static_cast<std::int64_t>(plan.batch) * plan.seq, C = shape.n_embd;
-  const auto saved = checkpointed_ ? *checkpoint_set : BlockActivations(ledger, p, shape, plan);
+  const auto saved =
+      checkpointed_ ? *checkpoint_set : BlockActivations(ledger, p, shape, plan, core_ == nullptr);
   ln1_ = saved.ln1;
   ln1_mean_ = saved.ln1_mean;
   ln1_rstd_ = saved.ln1_rstd;
