@@ -1,0 +1,59 @@
+// ParallelMlp: the local kernels between Megatron's two MLP all-reduces.
+#include "tensor_parallel/parallel_mlp.hpp"
+
+#include <string>
+
+#include "core/contract.hpp"
+#include "core/error.hpp"
+#include "kernels/gelu.hpp"
+#include "kernels/matmul.hpp"
+
+namespace strata::tensor_parallel {
+namespace {
+
+std::int64_t local_width(std::int64_t channels, int tp) {
+  if ((4 * channels) % tp != 0)
+    throw STRATA_ERROR("[parallel] tp = " + std::to_string(tp) + " does not divide the MLP's " +
+                           std::to_string(4 * channels) + " hidden columns (4 × n_embd)",
+                       "[parallel] tp", "choose a tp that divides 4 × [model] n_embd");
+  return 4 * channels / tp;
+}
+
+kernels::MatrixF matrix(const Tensor& tensor, std::int64_t rows, std::int64_t cols) {
+  return kernels::MatrixF(tensor.data<float>(), rows, cols);
+}
+
+}  // namespace
+
+ParallelMlp::ParallelMlp(comm::Communicator& tp, MemoryLedger& ledger, std::int64_t rows,
+                         std::int64_t channels)
+    : tp_(tp),
+      rows_(rows),
+      wide_(local_width(channels, tp.size())),
+      fc_(ledger, "tp.mlp.fc", DType::fp32, {rows, wide_}, MemoryCategory::activation),
+      gelu_(ledger, "tp.mlp.gelu", DType::fp32, {rows, wide_}, MemoryCategory::activation),
+      dwide_(ledger, "tp.mlp.dwide", DType::fp32, {rows, wide_}, MemoryCategory::workspace) {}
+
+void ParallelMlp::forward(const kernels::ConstMatrixF& input, const Weights& w,
+                          const kernels::MatrixF& out) {
+  STRATA_EXPECTS(static_cast<std::int64_t>(input.extent(0)) == rows_);
+  input_ = input;
+  const auto fc = matrix(fc_, rows_, wide_), gelu = matrix(gelu_, rows_, wide_);
+  kernels::matmul_forward(input, w.fc_w, w.fc_b, fc);
+  kernels::gelu_forward(fc, gelu);
+  // Rank 0's partial carries the bias, so the sum holds it once.
+  kernels::matmul_forward(gelu, w.proj_w, tp_.rank() == 0 ? w.proj_b : kernels::ConstVectorF(),
+                          out);
+  if (tp_.size() > 1) tp_.all_reduce(out.data(), rows_ * out.extent(1), DType::fp32);
+}
+
+void ParallelMlp::backward(const kernels::ConstMatrixF& dout, const Weights& w, const Grads& g,
+                           const kernels::MatrixF& dinput) {
+  const auto dwide = matrix(dwide_, rows_, wide_);
+  kernels::matmul_backward(dout, matrix(gelu_, rows_, wide_), w.proj_w, dwide, g.proj_w, g.proj_b);
+  kernels::gelu_backward(dwide, matrix(fc_, rows_, wide_), dwide);
+  kernels::matmul_backward(dwide, input_, w.fc_w, dinput, g.fc_w, g.fc_b);
+  if (tp_.size() > 1) tp_.all_reduce(dinput.data(), rows_ * dinput.extent(1), DType::fp32);
+}
+
+}  // namespace strata::tensor_parallel
