@@ -17,54 +17,12 @@
 #include "kernels/gelu.hpp"
 #include "kernels/matmul.hpp"
 #include "model/tensor_split.hpp"
+#include "tp_test_support.hpp"
 
 namespace strata::tensor_parallel {
 namespace {
 
 constexpr std::int64_t kRows = 12, kC = 16, kWide = 4 * kC;
-
-std::vector<float> values(std::size_t n, double seed, double scale) {
-  std::vector<float> v(n);
-  for (std::size_t i = 0; i < n; ++i)
-    v[i] = static_cast<float>(scale * std::sin(seed + 0.37 * static_cast<double>(i)));
-  return v;
-}
-
-kernels::MatrixF device(const std::vector<float>& host, std::int64_t rows, std::int64_t cols) {
-  kernels::MatrixF view(std::string("m"), rows, cols);
-  Kokkos::deep_copy(view, Kokkos::View<const float**, Kokkos::LayoutRight, Kokkos::HostSpace>(
-                              host.data(), rows, cols));
-  return view;
-}
-
-std::vector<float> host(const kernels::MatrixF& view) {
-  std::vector<float> out(view.size());
-  Kokkos::deep_copy(Kokkos::View<float**, Kokkos::LayoutRight, Kokkos::HostSpace>(
-                        out.data(), view.extent(0), view.extent(1)),
-                    view);
-  return out;
-}
-
-// The rank's elements of a logical tensor, in local order.
-std::vector<float> slice(const std::vector<float>& whole, const std::vector<std::int64_t>& shape,
-                         const model::TensorSplit& split) {
-  std::int64_t n = 1;
-  for (auto d : model::local_shape(shape, split, "w")) n *= d;
-  std::vector<float> local;
-  for (const auto& run : model::logical_runs(shape, split, 0, n))
-    local.insert(local.end(), whole.begin() + run.logical_begin,
-                 whole.begin() + run.logical_begin + run.count);
-  return local;
-}
-
-void expect_close(const std::vector<float>& got, const std::vector<float>& want, const char* what,
-                  int rank) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  double scale = 0.0;
-  for (float w : want) scale = std::max(scale, std::abs(static_cast<double>(w)));
-  for (std::size_t i = 0; i < got.size(); ++i)
-    ASSERT_NEAR(got[i], want[i], 1e-5 * scale) << what << " element " << i << " on rank " << rank;
-}
 
 TEST(ParallelMlp, EqualsTheOneRankMlpAndItsGradients) {
   int rank = 0, size = 1;
@@ -79,7 +37,7 @@ TEST(ParallelMlp, EqualsTheOneRankMlpAndItsGradients) {
   const auto bfc = device(fc_b, 1, kWide), wproj = device(proj_w, kC, kWide);
   const auto bproj = device(proj_b, 1, kC);
   kernels::MatrixF fc("fc", kRows, kWide), gelu("gelu", kRows, kWide), out("out", kRows, kC);
-  const auto row = [](const kernels::MatrixF& m) { return Kokkos::subview(m, 0, Kokkos::ALL); };
+
   kernels::matmul_forward(x, wfc, row(bfc), fc);
   kernels::gelu_forward(fc, gelu);
   kernels::matmul_forward(gelu, wproj, row(bproj), out);
