@@ -8,6 +8,7 @@
 #include "core/contract.hpp"
 #include "core/error.hpp"
 #include "kernels/matmul.hpp"
+#include "tensor_parallel/regions.hpp"
 
 namespace strata::tensor_parallel {
 namespace {
@@ -63,7 +64,7 @@ void ParallelAttention::forward(const kernels::ConstMatrixF& input, const Weight
   // Rank 0's partial carries the bias, so the sum holds it once.
   kernels::matmul_forward(atty, w.proj_w, tp_.rank() == 0 ? w.proj_b : kernels::ConstVectorF(),
                           out);
-  if (tp_.size() > 1) tp_.all_reduce(out.data(), rows_ * out.extent(1), DType::fp32);
+  reduce_from_region_forward(tp_, out);
 }
 
 void ParallelAttention::backward(const kernels::ConstMatrixF& dout, const Weights& w,
@@ -73,7 +74,7 @@ void ParallelAttention::backward(const kernels::ConstMatrixF& dout, const Weight
   kernels::matmul_backward(dout, atty, w.proj_w, datty, g.proj_w, g.proj_b);
   kernels::attention_backward(plan_, datty, qkv, atty, vector(saved_), dqkv, vector(workspace_));
   kernels::matmul_backward(dqkv, input_, w.qkv_w, dinput, g.qkv_w, g.qkv_b);
-  if (tp_.size() > 1) tp_.all_reduce(dinput.data(), rows_ * dinput.extent(1), DType::fp32);
+  copy_to_region_backward(tp_, dinput);
 }
 
 }  // namespace strata::tensor_parallel

@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "kernels/gelu.hpp"
 #include "kernels/matmul.hpp"
+#include "tensor_parallel/regions.hpp"
 
 namespace strata::tensor_parallel {
 namespace {
@@ -44,7 +45,7 @@ void ParallelMlp::forward(const kernels::ConstMatrixF& input, const Weights& w,
   // Rank 0's partial carries the bias, so the sum holds it once.
   kernels::matmul_forward(gelu, w.proj_w, tp_.rank() == 0 ? w.proj_b : kernels::ConstVectorF(),
                           out);
-  if (tp_.size() > 1) tp_.all_reduce(out.data(), rows_ * out.extent(1), DType::fp32);
+  reduce_from_region_forward(tp_, out);
 }
 
 void ParallelMlp::backward(const kernels::ConstMatrixF& dout, const Weights& w, const Grads& g,
@@ -53,7 +54,7 @@ void ParallelMlp::backward(const kernels::ConstMatrixF& dout, const Weights& w, 
   kernels::matmul_backward(dout, matrix(gelu_, rows_, wide_), w.proj_w, dwide, g.proj_w, g.proj_b);
   kernels::gelu_backward(dwide, matrix(fc_, rows_, wide_), dwide);
   kernels::matmul_backward(dwide, input_, w.fc_w, dinput, g.fc_w, g.fc_b);
-  if (tp_.size() > 1) tp_.all_reduce(dinput.data(), rows_ * dinput.extent(1), DType::fp32);
+  copy_to_region_backward(tp_, dinput);
 }
 
 }  // namespace strata::tensor_parallel
