@@ -9,20 +9,14 @@
 #include <dlfcn.h>
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <random>
 #include <string>
 
+#include "cpu_clock.hpp"
 #include "kernels/blas_runtime.hpp"
 #include "kernels/gemm.hpp"
 
 namespace strata::perf {
-
-inline double thread_seconds() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
-}
 
 inline kernels::MatrixF random_matrix(const char* name, std::size_t rows, std::size_t cols,
                                       unsigned seed = 1) {
@@ -66,16 +60,6 @@ inline void report_flops(benchmark::State& state, double flops_per_iteration, do
       benchmark::Counter(rate, benchmark::Counter::kDefaults, benchmark::Counter::kIs1000);
   state.counters["of_peak"] = rate / (sgemm_peak_gflops() * 1e9);
 }
-
-// Thread CPU time since construction: what report_flops divides by.
-class CpuTimer {
- public:
-  CpuTimer() : start_(thread_seconds()) {}
-  double seconds() const { return thread_seconds() - start_; }
-
- private:
-  double start_;
-};
 
 // The peak itself as a benchmark, so it sits in the same table.
 inline void BM_PeakSgemm2048(benchmark::State& state) {

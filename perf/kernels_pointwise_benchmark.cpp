@@ -8,11 +8,11 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <ctime>
 #include <random>
 #include <set>
 #include <vector>
 
+#include "cpu_clock.hpp"
 #include "kernels/adamw.hpp"
 #include "kernels/cross_entropy.hpp"
 #include "kernels/embedding.hpp"
@@ -24,17 +24,10 @@
 namespace {
 
 using namespace strata::kernels;
+using strata::perf::thread_seconds;
 
 constexpr std::int64_t kB = 4, kT = 256, kN = kB * kT, kC = 768;  // GPT-2 small, 4 samples
 constexpr double kF = sizeof(float);
-
-// Benchmarks time in thread CPU time, so the triad does too: other users'
-// processes on the shared core then cost neither of them.
-double thread_seconds() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
-}
 
 VectorF random_vector(std::int64_t n, unsigned seed, float lo = -1.0f, float hi = 1.0f) {
   VectorF v(Kokkos::view_alloc(Kokkos::WithoutInitializing, "v"), n);

@@ -11,27 +11,21 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <ctime>
 #include <random>
 #include <vector>
 
+#include "cpu_clock.hpp"
 #include "kernels/precision_cast.hpp"
 
 namespace {
 
 namespace cast = strata::kernels::precision_cast;
 using strata::DType;
+using strata::perf::CpuTimer;
+using strata::perf::thread_seconds;
 
 constexpr std::int64_t kCache = std::int64_t{1} << 17;  // elements: 768 KiB moved, in L2
 constexpr std::int64_t kDram = std::int64_t{1} << 24;
-
-// The benchmarks' clock (Google Benchmark divides rates by the thread's CPU
-// time), so the memcpy reference is timed the same way.
-double thread_seconds() {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
-}
 
 // Thread CPU seconds of `copies` memcpys of traffic / 2 bytes (traffic / 2
 // read, as many written), after one untimed copy (first touch).
@@ -59,16 +53,6 @@ void report(benchmark::State& state, std::int64_t traffic, double seconds) {
   state.counters["memcpy_GBps"] = moved / copy_seconds * 1e-9;
   state.counters["of_memcpy"] = copy_seconds / seconds;
 }
-
-// Thread CPU time since construction.
-class CpuTimer {
- public:
-  CpuTimer() : start_(thread_seconds()) {}
-  double seconds() const { return thread_seconds() - start_; }
-
- private:
-  double start_;
-};
 
 std::vector<float> gradients(std::int64_t n, unsigned seed) {
   std::mt19937 gen(seed);
