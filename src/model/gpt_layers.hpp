@@ -81,11 +81,11 @@ class TransformerBlock final : public Layer {
   // Null: kernels::attention_* on plan_ over this rank's rows.
   std::unique_ptr<AttentionCore> core_;
   bool checkpointed_;
-  // Saved for backward. All but out_ are shallow copies of a BlockActivations:
-  // the block's own, or the set checkpointed blocks share. out_ is always the
+  // Saved for backward: the block's own set, or (its Tensors sharing
+  // storage) the set all checkpointed blocks share. out_ is always the
   // block's own: the next layer's input and the checkpoint boundary.
-  Tensor ln1_, ln1_mean_, ln1_rstd_, qkv_, atty_, att_saved_, res2_, ln2_, ln2_mean_, ln2_rstd_,
-      fc_, gelu_, out_;
+  BlockActivations saved_;
+  Tensor out_;
 
   // The forward up to the MLP's GELU: all the saved tensors backward reads.
   void forward_saved(StepContext& ctx, const ParamViews& params);

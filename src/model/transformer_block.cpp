@@ -42,7 +42,10 @@ TransformerBlock::TransformerBlock(const GptShape& shape, int index, MemoryLedge
       plan_(plan),
       scratch_(std::move(scratch)),
       core_(std::move(core)),
-      checkpointed_(checkpoint_set != nullptr) {
+      checkpointed_(checkpoint_set != nullptr),
+      saved_(checkpointed_
+                 ? *checkpoint_set
+                 : BlockActivations(ledger, name() + ".", shape, plan, core_ == nullptr)) {
   const std::string p = name() + ".";
   auto at = [&](const std::string& suffix) { return find_param(specs_, p + suffix); };
   at_ = {at("ln_1.weight"),      at("ln_1.bias"),          at("attn.c_attn.weight"),
@@ -50,20 +53,6 @@ TransformerBlock::TransformerBlock(const GptShape& shape, int index, MemoryLedge
          at("ln_2.weight"),      at("ln_2.bias"),          at("mlp.c_fc.weight"),
          at("mlp.c_fc.bias"),    at("mlp.c_proj.weight"),  at("mlp.c_proj.bias")};
   const std::int64_t N = static_cast<std::int64_t>(plan.batch) * plan.seq, C = shape.n_embd;
-  const auto saved =
-      checkpointed_ ? *checkpoint_set : BlockActivations(ledger, p, shape, plan, core_ == nullptr);
-  ln1_ = saved.ln1;
-  ln1_mean_ = saved.ln1_mean;
-  ln1_rstd_ = saved.ln1_rstd;
-  qkv_ = saved.qkv;
-  atty_ = saved.atty;
-  att_saved_ = saved.att_saved;
-  res2_ = saved.res2;
-  ln2_ = saved.ln2;
-  ln2_mean_ = saved.ln2_mean;
-  ln2_rstd_ = saved.ln2_rstd;
-  fc_ = saved.fc;
-  gelu_ = saved.gelu;
   out_ = make(ledger, p + "out", {N, C});
 }
 
@@ -72,11 +61,11 @@ kernels::ConstMatrixF TransformerBlock::forward(StepContext& ctx, const ParamVie
   const std::int64_t N = ctx.rows(), C = shape_.n_embd;
   input_ = input;
   forward_saved(ctx, w);
-  const auto gelu = as_matrix(gelu_, N, 4 * C);
+  const auto gelu = as_matrix(saved_.gelu, N, 4 * C);
   const auto out = as_matrix(out_, N, C);
   kernels::matmul_forward(gelu, as_matrix(w[at_.fcproj_w], C, 4 * C),
                           optional_view(w, at_.fcproj_b), out, as_vector(scratch_->wide));
-  kernels::residual_forward(as_matrix(res2_, N, C), out, out);
+  kernels::residual_forward(as_matrix(saved_.res2, N, C), out, out);
   return out;
 }
 
@@ -96,32 +85,32 @@ void TransformerBlock::forward_saved(StepContext& ctx, const ParamViews& w) {
   const auto weight_scratch = as_vector(scratch_->wide);
   auto shift = [&](int index) { return index < 0 ? zero : optional_view(w, index); };
 
-  const auto ln1 = as_matrix(ln1_, N, C);
+  const auto ln1 = as_matrix(saved_.ln1, N, C);
   kernels::layernorm_forward(input, optional_view(w, at_.ln1_w), shift(at_.ln1_b), ln1,
-                             as_vector(ln1_mean_), as_vector(ln1_rstd_));
-  const auto qkv = as_matrix(qkv_, N, 3 * C);
+                             as_vector(saved_.ln1_mean), as_vector(saved_.ln1_rstd));
+  const auto qkv = as_matrix(saved_.qkv, N, 3 * C);
   kernels::matmul_forward(ln1, as_matrix(w[at_.attn_w], 3 * C, C), optional_view(w, at_.attn_b),
                           qkv, weight_scratch);
-  const auto atty = as_matrix(atty_, N, C);
+  const auto atty = as_matrix(saved_.atty, N, C);
   if (core_)
     core_->forward(qkv, atty);
   else
-    kernels::attention_forward(plan_, qkv, atty, as_vector(att_saved_),
+    kernels::attention_forward(plan_, qkv, atty, as_vector(saved_.att_saved),
                                as_vector(scratch_->attention));
   // The projection's output is needed only to form residual_2, so it is
   // written straight into that buffer, and the residual added in place in
   // the same pass as ln_2 reads it.
-  const auto res2 = as_matrix(res2_, N, C);
+  const auto res2 = as_matrix(saved_.res2, N, C);
   kernels::matmul_forward(atty, as_matrix(w[at_.proj_w], C, C), optional_view(w, at_.proj_b), res2,
                           weight_scratch);
-  const auto ln2 = as_matrix(ln2_, N, C);
+  const auto ln2 = as_matrix(saved_.ln2, N, C);
   kernels::layernorm_residual_forward(input, res2, res2, optional_view(w, at_.ln2_w),
-                                      shift(at_.ln2_b), ln2, as_vector(ln2_mean_),
-                                      as_vector(ln2_rstd_));
-  const auto fc = as_matrix(fc_, N, 4 * C);
+                                      shift(at_.ln2_b), ln2, as_vector(saved_.ln2_mean),
+                                      as_vector(saved_.ln2_rstd));
+  const auto fc = as_matrix(saved_.fc, N, 4 * C);
   kernels::matmul_forward(ln2, as_matrix(w[at_.fc_w], 4 * C, C), optional_view(w, at_.fc_b), fc,
                           weight_scratch);
-  kernels::gelu_forward(fc, as_matrix(gelu_, N, 4 * C));
+  kernels::gelu_forward(fc, as_matrix(saved_.gelu, N, 4 * C));
 }
 
 void TransformerBlock::backward(StepContext& ctx, const ParamViews& w, const ParamViews& g,
@@ -133,29 +122,33 @@ void TransformerBlock::backward(StepContext& ctx, const ParamViews& w, const Par
   const auto narrow = as_matrix(scratch_->narrow, N, C);
 
   // MLP branch: dres is d out = d(mlp output) (identity path kept in dres).
-  kernels::matmul_backward(dres, as_matrix(gelu_, N, 4 * C), as_matrix(w[at_.fcproj_w], C, 4 * C),
-                           wide, as_grad_matrix(g[at_.fcproj_w], C, 4 * C),
-                           optional_view(g, at_.fcproj_b));
-  kernels::gelu_backward(wide, as_matrix(fc_, N, 4 * C), wide);
-  kernels::matmul_backward(wide, as_matrix(ln2_, N, C), as_matrix(w[at_.fc_w], 4 * C, C), narrow,
-                           as_grad_matrix(g[at_.fc_w], 4 * C, C), optional_view(g, at_.fc_b));
-  kernels::layernorm_backward(narrow, as_matrix(res2_, N, C), optional_view(w, at_.ln2_w),
-                              as_vector(ln2_mean_), as_vector(ln2_rstd_), dres,
+  kernels::matmul_backward(
+      dres, as_matrix(saved_.gelu, N, 4 * C), as_matrix(w[at_.fcproj_w], C, 4 * C), wide,
+      as_grad_matrix(g[at_.fcproj_w], C, 4 * C), optional_view(g, at_.fcproj_b));
+  kernels::gelu_backward(wide, as_matrix(saved_.fc, N, 4 * C), wide);
+  kernels::matmul_backward(wide, as_matrix(saved_.ln2, N, C), as_matrix(w[at_.fc_w], 4 * C, C),
+                           narrow, as_grad_matrix(g[at_.fc_w], 4 * C, C),
+                           optional_view(g, at_.fc_b));
+  kernels::layernorm_backward(narrow, as_matrix(saved_.res2, N, C), optional_view(w, at_.ln2_w),
+                              as_vector(saved_.ln2_mean), as_vector(saved_.ln2_rstd), dres,
                               optional_view(g, at_.ln2_w), dshift(at_.ln2_b));
   // dres is now d residual_2; the attention branch reads it the same way.
-  kernels::matmul_backward(dres, as_matrix(atty_, N, C), as_matrix(w[at_.proj_w], C, C), narrow,
-                           as_grad_matrix(g[at_.proj_w], C, C), optional_view(g, at_.proj_b));
+  kernels::matmul_backward(dres, as_matrix(saved_.atty, N, C), as_matrix(w[at_.proj_w], C, C),
+                           narrow, as_grad_matrix(g[at_.proj_w], C, C),
+                           optional_view(g, at_.proj_b));
   const auto dqkv = kernels::MatrixF(scratch_->wide.data<float>(), N, 3 * C);
   if (core_)
     core_->backward(narrow, dqkv);
   else
-    kernels::attention_backward(plan_, narrow, as_matrix(qkv_, N, 3 * C), as_matrix(atty_, N, C),
-                                as_vector(att_saved_), dqkv, as_vector(scratch_->attention));
-  kernels::matmul_backward(dqkv, as_matrix(ln1_, N, C), as_matrix(w[at_.attn_w], 3 * C, C), narrow,
-                           as_grad_matrix(g[at_.attn_w], 3 * C, C), optional_view(g, at_.attn_b));
-  kernels::layernorm_backward(narrow, input_, optional_view(w, at_.ln1_w), as_vector(ln1_mean_),
-                              as_vector(ln1_rstd_), dres, optional_view(g, at_.ln1_w),
-                              dshift(at_.ln1_b));
+    kernels::attention_backward(plan_, narrow, as_matrix(saved_.qkv, N, 3 * C),
+                                as_matrix(saved_.atty, N, C), as_vector(saved_.att_saved), dqkv,
+                                as_vector(scratch_->attention));
+  kernels::matmul_backward(dqkv, as_matrix(saved_.ln1, N, C), as_matrix(w[at_.attn_w], 3 * C, C),
+                           narrow, as_grad_matrix(g[at_.attn_w], 3 * C, C),
+                           optional_view(g, at_.attn_b));
+  kernels::layernorm_backward(narrow, input_, optional_view(w, at_.ln1_w),
+                              as_vector(saved_.ln1_mean), as_vector(saved_.ln1_rstd), dres,
+                              optional_view(g, at_.ln1_w), dshift(at_.ln1_b));
 }
 
 }  // namespace strata::model
