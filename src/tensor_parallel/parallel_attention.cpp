@@ -8,7 +8,6 @@
 #include "core/contract.hpp"
 #include "core/error.hpp"
 #include "kernels/matmul.hpp"
-#include "tensor_parallel/regions.hpp"
 
 namespace strata::tensor_parallel {
 namespace {
@@ -59,22 +58,18 @@ void ParallelAttention::forward(const kernels::ConstMatrixF& input, const Weight
   STRATA_EXPECTS(static_cast<std::int64_t>(input.extent(0)) == rows_);
   input_ = input;
   const auto qkv = matrix(qkv_, rows_, 3 * local_), atty = matrix(atty_, rows_, local_);
-  kernels::matmul_forward(input, w.qkv_w, w.qkv_b, qkv);
+  kernels::matmul_forward(input, w.column_w, w.column_b, qkv);
   kernels::attention_forward(plan_, qkv, atty, vector(saved_), vector(workspace_));
-  // Rank 0's partial carries the bias, so the sum holds it once.
-  kernels::matmul_forward(atty, w.proj_w, tp_.rank() == 0 ? w.proj_b : kernels::ConstVectorF(),
-                          out);
-  reduce_from_region_forward(tp_, out);
+  row_parallel_forward(tp_, atty, w.row_w, w.row_b, out);
 }
 
 void ParallelAttention::backward(const kernels::ConstMatrixF& dout, const Weights& w,
                                  const Grads& g, const kernels::MatrixF& dinput) {
   const auto qkv = matrix(qkv_, rows_, 3 * local_), atty = matrix(atty_, rows_, local_);
   const auto datty = matrix(datty_, rows_, local_), dqkv = matrix(dqkv_, rows_, 3 * local_);
-  kernels::matmul_backward(dout, atty, w.proj_w, datty, g.proj_w, g.proj_b);
+  kernels::matmul_backward(dout, atty, w.row_w, datty, g.row_w, g.row_b);
   kernels::attention_backward(plan_, datty, qkv, atty, vector(saved_), dqkv, vector(workspace_));
-  kernels::matmul_backward(dqkv, input_, w.qkv_w, dinput, g.qkv_w, g.qkv_b);
-  copy_to_region_backward(tp_, dinput);
+  column_parallel_backward(tp_, dqkv, input_, w.column_w, dinput, g.column_w, g.column_b);
 }
 
 }  // namespace strata::tensor_parallel

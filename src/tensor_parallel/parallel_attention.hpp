@@ -13,25 +13,16 @@
 #include "core/tensor.hpp"
 #include "kernels/attention.hpp"
 #include "kernels/views.hpp"
+#include "tensor_parallel/parallel_linear.hpp"
 
 namespace strata::tensor_parallel {
 
 class ParallelAttention {
  public:
-  // This rank's pieces: qkv_w [3C/tp, C], qkv_b [3C/tp], proj_w [C, C/tp],
-  // proj_b [C] (whole).
-  struct Weights {
-    kernels::ConstMatrixF qkv_w;
-    kernels::ConstVectorF qkv_b;
-    kernels::ConstMatrixF proj_w;
-    kernels::ConstVectorF proj_b;
-  };
-  struct Grads {  // accumulated into
-    kernels::MatrixF qkv_w;
-    kernels::VectorF qkv_b;
-    kernels::MatrixF proj_w;
-    kernels::VectorF proj_b;
-  };
+  // This rank's pieces: column = c_attn (its heads' rows of Q, K and V:
+  // [3C/tp, C] and [3C/tp]), row = c_proj ([C, C/tp], bias [C] whole).
+  using Weights = ColumnRowWeights;
+  using Grads = ColumnRowGrads;
 
   // batch × seq rows of channels; tp must divide heads (an input error
   // naming both numbers otherwise).

@@ -7,7 +7,6 @@
 #include "core/error.hpp"
 #include "kernels/gelu.hpp"
 #include "kernels/matmul.hpp"
-#include "tensor_parallel/regions.hpp"
 
 namespace strata::tensor_parallel {
 namespace {
@@ -40,21 +39,17 @@ void ParallelMlp::forward(const kernels::ConstMatrixF& input, const Weights& w,
   STRATA_EXPECTS(static_cast<std::int64_t>(input.extent(0)) == rows_);
   input_ = input;
   const auto fc = matrix(fc_, rows_, wide_), gelu = matrix(gelu_, rows_, wide_);
-  kernels::matmul_forward(input, w.fc_w, w.fc_b, fc);
+  kernels::matmul_forward(input, w.column_w, w.column_b, fc);
   kernels::gelu_forward(fc, gelu);
-  // Rank 0's partial carries the bias, so the sum holds it once.
-  kernels::matmul_forward(gelu, w.proj_w, tp_.rank() == 0 ? w.proj_b : kernels::ConstVectorF(),
-                          out);
-  reduce_from_region_forward(tp_, out);
+  row_parallel_forward(tp_, gelu, w.row_w, w.row_b, out);
 }
 
 void ParallelMlp::backward(const kernels::ConstMatrixF& dout, const Weights& w, const Grads& g,
                            const kernels::MatrixF& dinput) {
   const auto dwide = matrix(dwide_, rows_, wide_);
-  kernels::matmul_backward(dout, matrix(gelu_, rows_, wide_), w.proj_w, dwide, g.proj_w, g.proj_b);
+  kernels::matmul_backward(dout, matrix(gelu_, rows_, wide_), w.row_w, dwide, g.row_w, g.row_b);
   kernels::gelu_backward(dwide, matrix(fc_, rows_, wide_), dwide);
-  kernels::matmul_backward(dwide, input_, w.fc_w, dinput, g.fc_w, g.fc_b);
-  copy_to_region_backward(tp_, dinput);
+  column_parallel_backward(tp_, dwide, input_, w.column_w, dinput, g.column_w, g.column_b);
 }
 
 }  // namespace strata::tensor_parallel

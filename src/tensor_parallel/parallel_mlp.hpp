@@ -18,25 +18,16 @@
 #include "core/memory_ledger.hpp"
 #include "core/tensor.hpp"
 #include "kernels/views.hpp"
+#include "tensor_parallel/parallel_linear.hpp"
 
 namespace strata::tensor_parallel {
 
 class ParallelMlp {
  public:
-  // This rank's pieces: fc_w [4C/tp, C], fc_b [4C/tp], proj_w [C, 4C/tp],
-  // proj_b [C] (whole).
-  struct Weights {
-    kernels::ConstMatrixF fc_w;
-    kernels::ConstVectorF fc_b;
-    kernels::ConstMatrixF proj_w;
-    kernels::ConstVectorF proj_b;
-  };
-  struct Grads {  // accumulated into, as the kernels do
-    kernels::MatrixF fc_w;
-    kernels::VectorF fc_b;
-    kernels::MatrixF proj_w;
-    kernels::VectorF proj_b;
-  };
+  // This rank's pieces: column = c_fc (fc_w [4C/tp, C], fc_b [4C/tp]),
+  // row = c_proj (proj_w [C, 4C/tp], proj_b [C] whole).
+  using Weights = ColumnRowWeights;
+  using Grads = ColumnRowGrads;
 
   // rows: N = B·T of every call; channels: C. tp must divide 4C. The
   // activations it keeps for backward ([N, 4C/tp] twice) are ledger
