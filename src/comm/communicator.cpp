@@ -122,12 +122,10 @@ double Communicator::all_reduce_scalar(double value, MPI_Op op) {
   constexpr std::int64_t kBytes = sizeof(double);
   auto state = begin("all_reduce", CommOp::all_reduce, 1, "fp64", kBytes,
                      wire_bytes_for(CommOp::all_reduce, 1, kBytes, size_));
-  issue(
-      Mode::block, std::move(state),
-      [&](MPI_Request* r) {
-        return MPI_Iallreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, op, comm_, r);
-      },
-      [&] { return MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, op, comm_); });
+  // Blocking only: no started form to share a body with.
+  const impl::WatchedCall watched(*state);
+  detail::check_mpi(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, op, comm_),
+                    state->operation.c_str(), __FILE__, __LINE__);
   return value;
 }
 
