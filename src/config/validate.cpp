@@ -213,8 +213,8 @@ void validate_activation_checkpointing(const impl::Checks& c) {
                ", or to 0 to checkpoint every block");
   if (a.partition_activations)
     c.fail("activation_checkpointing.partition_activations",
-           "is true, but splitting checkpoints across tensor-parallel ranks is not built "
-           "(Strata has no tensor parallelism yet)",
+           "is true, but splitting the checkpointed block inputs across tensor-parallel ranks "
+           "is not built (each TP rank keeps them whole)",
            c.set("activation_checkpointing.partition_activations") + " to false");
   if (a.cpu_checkpointing)
     c.fail("activation_checkpointing.cpu_checkpointing",

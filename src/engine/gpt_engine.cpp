@@ -14,9 +14,26 @@ namespace strata::engine {
 GptEngine::GptEngine(const model::GptShape& shape, int real_vocab, int batch, int seq,
                      const zero::ZeroOptions& zero, comm::Communicator& dp, MemoryLedger& ledger,
                      const EngineOptions& options)
-    : sp_(options.sp && options.sp->size() > 1 ? options.sp : nullptr), seq_(seq) {
+    : sp_(options.sp && options.sp->size() > 1 ? options.sp : nullptr),
+      tp_(options.tp && options.tp->size() > 1 ? options.tp : nullptr),
+      seq_(seq) {
   model::ModelOptions model_options;
-  if (sp_) model_options.cores = sequence::ulysses_attention_cores(*sp_, shape, batch, seq, ledger);
+  model_options.tp = tp_;
+  if (sp_) {
+    // Ulysses exchanges the heads of the rank's TP block: n_head / tp split
+    // again over sp.
+    const int tp = tp_size();
+    if (tp > 1 && shape.n_head % (tp * sp_size()) != 0)
+      throw_input_error("[parallel] tp x sp",
+                        "= " + std::to_string(tp) + " x " + std::to_string(sp_size()) +
+                            " does not divide [model] n_head = " + std::to_string(shape.n_head) +
+                            "; tensor and sequence parallelism split the heads between them",
+                        "choose tp and sp whose product divides " + std::to_string(shape.n_head));
+    model::GptShape heads_here = shape;
+    heads_here.n_embd = shape.n_embd / tp;
+    heads_here.n_head = shape.n_head / tp;
+    model_options.cores = sequence::ulysses_attention_cores(*sp_, heads_here, batch, seq, ledger);
+  }
   model_options.checkpointed_blocks = options.checkpointed_blocks;
   const int local_seq = seq / sp_size();
   model_ =
@@ -63,6 +80,7 @@ double GptEngine::run_forward(bool training, float dloss) {
 }
 
 double GptEngine::forward(const io::TokenBatch& batch, float dloss, bool last) {
+  last_micro_batch_ = last;
   load_batch(batch);
   store_->begin_micro_batch(last);
   return run_forward(true, dloss);
@@ -86,6 +104,7 @@ void GptEngine::backward() {
 
 void GptEngine::reduce_gradients() {
   store_->finish_backward();
+  if (tp_ && last_micro_batch_) store_->average_whole_grads(*tp_);
   store_->end_pass();
 }
 
@@ -104,7 +123,17 @@ double GptEngine::loss(const io::TokenBatch& batch) {
   return mean;
 }
 
-double GptEngine::grad_norm() { return std::sqrt(store_->grad_sum_of_squares()); }
+double GptEngine::grad_norm() {
+  if (!tp_) return std::sqrt(store_->grad_sum_of_squares());
+  const auto squares = store_->grad_squares_by_split();
+  return std::sqrt(tp_->all_reduce_sum(squares.split) + squares.whole);
+}
+
+bool GptEngine::has_overflow() {
+  const bool here = store_->has_overflow();
+  if (!tp_) return here;
+  return tp_->all_reduce_max(here ? 1.0 : 0.0) > 0;
+}
 
 void GptEngine::adamw_step(std::int64_t step_count, const kernels::AdamWHyper& hyper,
                            float grad_scale) {

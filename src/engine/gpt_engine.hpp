@@ -29,6 +29,10 @@ struct EngineOptions {
   // Blocks h.0 .. that recompute their activations in backward
   // (docs/activation_checkpointing.md).
   int checkpointed_blocks = 0;
+  // The tensor-parallel group when it has more than one rank: every call
+  // is handed the same micro-batch on each of its ranks, and each holds its
+  // Megatron piece of the parameters (docs/tensor_parallel.md).
+  comm::Communicator* tp = nullptr;
 };
 
 class GptEngine {
@@ -47,6 +51,7 @@ class GptEngine {
   // Positions per sample of a micro-batch (the model runs seq() / sp_size()).
   int seq() const { return seq_; }
   int sp_size() const { return sp_ ? sp_->size() : 1; }
+  int tp_size() const { return tp_ ? tp_->size() : 1; }
 
   // Forward and backward of one micro-batch: returns its mean loss (this
   // rank's rows) and ADDS d(objective)/d(params) to the gradients, where the
@@ -64,8 +69,12 @@ class GptEngine {
   // Forward only: the micro-batch's mean loss, gradients untouched.
   double loss(const io::TokenBatch& batch);
 
-  // sqrt(Σ g²) over every gradient of the DP group, in double.
+  // sqrt(Σ g²) over every gradient of the model, in double: the DP group's,
+  // and under tensor parallelism every TP rank's split pieces with the
+  // replicated parameters counted once.
   double grad_norm();
+  // Whether any rank of the DP and TP groups holds a non-finite gradient.
+  bool has_overflow();
   // One AdamW update of every parameter; step_count >= 1 is Adam's t. Weight
   // decay only on specs with weight_decay (matrices), as GPT-2 practice.
   // grad_scale multiplies the gradients first (clip coefficient / loss scale).
@@ -76,7 +85,9 @@ class GptEngine {
   double run_forward(bool training, float dloss);
 
   comm::Communicator* sp_ = nullptr;  // null or one rank: no sequence parallelism
+  comm::Communicator* tp_ = nullptr;  // null or one rank: no tensor parallelism
   int seq_ = 0;
+  bool last_micro_batch_ = true;
   std::unique_ptr<model::GptModel> model_;
   std::unique_ptr<zero::ZeroStore> store_;
   model::StepContext ctx_;

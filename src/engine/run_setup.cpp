@@ -25,17 +25,16 @@ int checkpointed_blocks(const config::Config& config) {
 
 void require_supported(const config::Config& config, int world_size) {
   const auto& parallel = config.parallel;
-  for (const auto& [key, value] : {std::pair<const char*, int>{"[parallel] tp", parallel.tp},
-                                   {"[parallel] pp", parallel.pp},
-                                   {"[parallel] ep", parallel.ep}})
+  for (const auto& [key, value] :
+       {std::pair<const char*, int>{"[parallel] pp", parallel.pp}, {"[parallel] ep", parallel.ep}})
     if (value != 1)
       throw_input_error(key,
                         "is " + std::to_string(value) +
-                            ", but this build trains with data parallelism (ZeRO) and Ulysses "
-                            "sequence parallelism only; tensor, pipeline and expert parallelism "
-                            "are not built yet",
-                        std::string("set ") + key + " = 1; all " + std::to_string(world_size) +
-                            " ranks then form the data-parallel group (or data x [parallel] sp)");
+                            ", but this build trains with data (ZeRO), tensor and Ulysses "
+                            "sequence parallelism only; pipeline and expert parallelism are not "
+                            "built yet",
+                        std::string("set ") + key + " = 1; the " + std::to_string(world_size) +
+                            " ranks then form tp x sp x data-parallel groups");
   if (config.offload.optimizer != config::OffloadDevice::none ||
       config.offload.param != config::OffloadDevice::none)
     throw_input_error("[offload] optimizer / param",

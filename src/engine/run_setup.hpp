@@ -19,7 +19,7 @@ model::GptShape gpt_shape(const config::ModelSection& model);
 int checkpointed_blocks(const config::Config& config);
 
 // Input errors (all ranks) for what this engine does not run yet: model
-// parallelism (tp, pp, ep above 1), offloading, Adam with coupled
+// parallelism (pp, ep above 1), offloading, Adam with coupled
 // decay, dropout. Pure; the same on every rank.
 void require_supported(const config::Config& config, int world_size);
 

@@ -60,7 +60,7 @@ StepResult StepExecutor::run(std::int64_t step, kernels::AdamWHyper hyper) {
         // mean of their means is the global batch's mean loss.
         const double ranks_loss = dp_.size() == 1 ? local_loss : dp_.all_reduce_sum(local_loss);
         result.loss = ranks_loss / (micro_batches * dp_.size());
-        if (scaler_ && engine_.store().has_overflow()) {
+        if (scaler_ && engine_.has_overflow()) {
           result.skipped = true;
           result.grad_norm = INFINITY;
           const double before = scaler_->scale();

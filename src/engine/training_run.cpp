@@ -81,12 +81,14 @@ TrainingSummary run_training(const config::Config& config, MPI_Comm comm) {
   ledger.set_device_budget(config.memory.device_memory_limit);
   comm::CommLedger comm_ledger;
   const comm::ProcessTopology topology(comm, config.parallel);
-  // Dense parameters are ZeRO-partitioned over DP x SP (DESIGN.md); with
-  // data and sequence parallelism alone (require_supported) that group is
-  // every rank.
+  const int world_rank = topology.rank(comm::Group::world);
+  // Dense parameters are ZeRO-partitioned over DP x SP (DESIGN.md): the
+  // ranks that hold the same tensor-parallel piece.
   comm::Communicator dp(topology.comm(comm::Group::dp_sp), "dp", &comm_ledger,
                         std::chrono::seconds(config.comm.timeout_s));
   comm::Communicator sp(topology.comm(comm::Group::sp), "sp", &comm_ledger,
+                        std::chrono::seconds(config.comm.timeout_s));
+  comm::Communicator tp(topology.comm(comm::Group::tp), "tp", &comm_ledger,
                         std::chrono::seconds(config.comm.timeout_s));
   const auto replicas = static_cast<std::uint64_t>(topology.size(comm::Group::dp));
   const auto data_rank = static_cast<std::uint64_t>(topology.rank(comm::Group::dp));
@@ -95,7 +97,7 @@ TrainingSummary run_training(const config::Config& config, MPI_Comm comm) {
   const int seq = shape.block_size;
   const zero::ZeroOptions zero = zero::zero_options(config);
   GptEngine engine(shape, static_cast<int>(data.info().vocab_size), train.micro_batch, seq, zero,
-                   dp, ledger, EngineOptions{&sp, checkpointed_blocks(config)});
+                   dp, ledger, EngineOptions{&sp, checkpointed_blocks(config), &tp});
 
   std::optional<std::string> resume;
   agree_on_success(comm, [&] {
@@ -121,7 +123,7 @@ TrainingSummary run_training(const config::Config& config, MPI_Comm comm) {
   const optim::LearningRateSchedule schedule(config);
   const std::string metrics_path = out_dir + "/metrics.csv";
   std::optional<MetricsCsv> metrics;
-  if (dp.rank() == 0)
+  if (world_rank == 0)
     metrics.emplace(start > 0 ? MetricsCsv::resume(metrics_path, start)
                               : MetricsCsv::create(metrics_path));
 
@@ -133,6 +135,8 @@ TrainingSummary run_training(const config::Config& config, MPI_Comm comm) {
             "), ", engine.store().layout().param_count(), " parameters");
   log::info("layout: ", replicas, " data-parallel rank(s)",
             sp.size() > 1 ? " x " + std::to_string(sp.size()) + " sequence-parallel (Ulysses)"
+                          : std::string(),
+            tp.size() > 1 ? " x " + std::to_string(tp.size()) + " tensor-parallel (Megatron)"
                           : std::string(),
             ", ZeRO stage ", zero.stage, " over ", dp.size(), " rank(s), ", name(zero.dtype),
             " parameters and gradients; step: ", describe(executor.schedule()));
@@ -178,7 +182,7 @@ TrainingSummary run_training(const config::Config& config, MPI_Comm comm) {
     if (config.precision.dtype == config::DType::fp16) row.loss_scale = result.loss_scale;
     row.tokens_per_s = tokens_per_step / seconds;
     row.tflops = flops_per_token * *row.tokens_per_s / 1e12;
-    if (peak > 0) row.mfu = *row.tflops / (peak * dp.size());
+    if (peak > 0) row.mfu = *row.tflops / (peak * topology.size(comm::Group::world));
     const bool last = step + 1 == train.steps;
     if (train.eval_every > 0 && ((step + 1) % train.eval_every == 0 || last))
       summary.final_val_loss = row.val_loss = evaluate();
@@ -212,12 +216,12 @@ TrainingSummary run_training(const config::Config& config, MPI_Comm comm) {
   summary.tokens_per_s =
       train_seconds > 0 ? tokens_per_step * summary.steps_run / train_seconds : 0;
   // ledger.json: every rank's memory and communication, gathered to rank 0.
-  const auto ledgers = gather_text(comm, nlohmann::json{{"rank", dp.rank()},
+  const auto ledgers = gather_text(comm, nlohmann::json{{"rank", world_rank},
                                                         {"memory", ledger.to_json()},
                                                         {"communication", comm_ledger.to_json()}}
                                              .dump());
   const auto tables = gather_text(comm, format_memory_table(ledger.snapshot()));
-  if (dp.rank() == 0) {
+  if (world_rank == 0) {
     nlohmann::json ranks = nlohmann::json::array();
     for (const auto& text : ledgers) ranks.push_back(nlohmann::json::parse(text));
     write_file_atomically(out_dir + "/ledger.json",

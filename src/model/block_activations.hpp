@@ -22,6 +22,8 @@ struct BlockActivations {
                    const kernels::AttentionPlan& plan, bool local_attention = true);
 
   Tensor ln1, ln1_mean, ln1_rstd;  // [N, C], [N], [N]
+  // Widths in the interiors are the plan's channels: C, or C/tp under
+  // tensor parallelism (the rank's heads and MLP columns).
   Tensor qkv;                      // [N, 3C]
   Tensor atty;                     // [N, C] attention output before c_proj
   Tensor att_saved;                // plan.saved_floats (1 without local attention)

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "comm/communicator.hpp"
 #include "core/memory_ledger.hpp"
 #include "core/tensor.hpp"
 #include "kernels/attention.hpp"
@@ -15,12 +16,21 @@
 #include "model/block_activations.hpp"
 #include "model/gpt_params.hpp"
 #include "model/layer.hpp"
+#include "tensor_parallel/vocab_parallel_loss.hpp"
+#include "tensor_parallel/vocab_shard.hpp"
 
 namespace strata::model {
 
+// Tensor parallelism (tp non-null with more than one rank), in every layer:
+// Megatron's placement (split_for_tensor_parallel), each layer's pieces
+// combined by the region operators of tensor_parallel/regions.hpp.
 class EmbeddingLayer final : public Layer {
  public:
-  EmbeddingLayer(const GptShape& shape, MemoryLedger& ledger, int batch, int seq);
+  // Under tensor parallelism the rank holds its vocabulary block of wte; the
+  // token rows outside it are zero until the all-reduce (g) sums them, wpe
+  // entering on TP rank 0 only.
+  EmbeddingLayer(const GptShape& shape, MemoryLedger& ledger, int batch, int seq,
+                 comm::Communicator* tp = nullptr);
   std::string name() const override { return "embedding"; }
   std::vector<ParamSpec> params() const override { return specs_; }
   kernels::ConstMatrixF forward(StepContext& ctx, const ParamViews& params,
@@ -30,15 +40,19 @@ class EmbeddingLayer final : public Layer {
 
  private:
   GptShape shape_;
+  comm::Communicator* tp_;
   std::vector<ParamSpec> specs_;
-  Tensor out_;  // [B·T, C]
+  std::int64_t vocab_begin_ = 0, vocab_rows_ = 0;  // this rank's rows of wte
+  Tensor out_;                                     // [B·T, C]
 };
 
 // Backward scratch that no block keeps between calls, shared by all blocks
 // (one at a time runs backward), so it costs one block's worth, not L.
 struct BlockScratch {
+  // plan: the block's attention plan, whose channels (C, or C/tp) are the
+  // width of the rank's attention and MLP interiors.
   BlockScratch(MemoryLedger& ledger, const GptShape& shape, const kernels::AttentionPlan& plan);
-  Tensor wide;       // [B·T, 4C]: d(gelu out) / d(fc out), later d qkv
+  Tensor wide;       // [B·T, 4·plan.channels]: d(gelu out) / d(fc out), later d qkv
   Tensor narrow;     // [B·T, C]: d ln_2 out, d attention out, d ln_1 out
   Tensor attention;  // plan.workspace_floats
   // LayerNorm always takes a shift; with bias = false it is this zero vector
@@ -51,11 +65,16 @@ class TransformerBlock final : public Layer {
   // core: where attention runs instead of the local kernels on plan (Ulysses
   // sequence parallelism); null for local attention. checkpoint_set: null
   // for a block that keeps its own saved activations; else the set all
-  // checkpointed blocks share (the block keeps its output).
+  // checkpointed blocks share (the block keeps its output). tp: Megatron's
+  // attention and MLP pairs, each ending in one all-reduce of its partial
+  // outputs forward (the c_proj bias entering on TP rank 0) and one of its
+  // partial input gradients backward; plan covers the rank's heads. The
+  // LayerNorms run on the replicated residual stream.
   TransformerBlock(const GptShape& shape, int index, MemoryLedger& ledger,
                    const kernels::AttentionPlan& plan, std::shared_ptr<BlockScratch> scratch,
                    std::unique_ptr<AttentionCore> core = nullptr,
-                   std::shared_ptr<BlockActivations> checkpoint_set = nullptr);
+                   std::shared_ptr<BlockActivations> checkpoint_set = nullptr,
+                   comm::Communicator* tp = nullptr);
   std::string name() const override { return "h." + std::to_string(index_); }
   std::vector<ParamSpec> params() const override { return specs_; }
   kernels::ConstMatrixF forward(StepContext& ctx, const ParamViews& params,
@@ -73,6 +92,7 @@ class TransformerBlock final : public Layer {
 
   GptShape shape_;
   int index_;
+  comm::Communicator* tp_;
   std::vector<ParamSpec> specs_;
   Index at_{};
   kernels::AttentionPlan plan_;
@@ -89,13 +109,23 @@ class TransformerBlock final : public Layer {
 
   // The forward up to the MLP's GELU: all the saved tensors backward reads.
   void forward_saved(StepContext& ctx, const ParamViews& params);
+  // c_proj of either branch: input [N, local] · weightᵀ (+ bias) into out
+  // [N, C], summed over the TP group.
+  void project_rows(const kernels::ConstMatrixF& input, const ParamViews& w, int weight, int bias,
+                    const kernels::MatrixF& out);
+  // The column-parallel input gradient [N, C] completed over the TP group.
+  void complete_input_grad(const kernels::MatrixF& dinput);
 };
 
 class FinalLayer final : public Layer {
  public:
   // real_vocab: the tokenizer's vocabulary; columns from there up to the
-  // padded vocab_size take no part in the loss.
-  FinalLayer(const GptShape& shape, int real_vocab, MemoryLedger& ledger, int batch, int seq);
+  // padded vocab_size take no part in the loss. tp: the tied head on the
+  // rank's rows of wte gives its block of logit columns, and the
+  // vocabulary-parallel cross-entropy completes the loss, so the full [N, V]
+  // logits exist nowhere.
+  FinalLayer(const GptShape& shape, int real_vocab, MemoryLedger& ledger, int batch, int seq,
+             comm::Communicator* tp = nullptr);
   std::string name() const override { return "final"; }
   std::vector<ParamSpec> params() const override { return specs_; }
   std::vector<std::string> shared_params() const override { return {"wte.weight"}; }
@@ -104,13 +134,17 @@ class FinalLayer final : public Layer {
   void backward(StepContext& ctx, const ParamViews& params, const ParamViews& grads,
                 const kernels::MatrixF& dresidual) override;
 
-  // Logits of the last forward ([B·T, vocab_size]); after a training
-  // forward they hold d loss / d logits instead.
+  // Logits of the last forward ([B·T, vocab_size], or the rank's block of
+  // columns under tensor parallelism); after a training forward they hold
+  // d loss / d logits instead.
   kernels::ConstMatrixF logits() const;
 
  private:
   GptShape shape_;
   int real_vocab_;
+  comm::Communicator* tp_;
+  tensor_parallel::VocabShard shard_;  // the logit columns computed here
+  std::unique_ptr<tensor_parallel::VocabParallelCrossEntropy> vocab_parallel_loss_;
   std::vector<ParamSpec> specs_;
   int ln_w_ = -1, ln_b_ = -1, wte_ = -1;
   kernels::ConstMatrixF input_;

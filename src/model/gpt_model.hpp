@@ -12,11 +12,16 @@
 
 namespace strata::model {
 
-// How the blocks run beyond the shape: where their attention goes, and how
-// many (h.0 onwards) recompute their activations in backward.
+// How the layers run beyond the shape: where the blocks' attention goes, how
+// many blocks (h.0 onwards) recompute their activations in backward, and
+// the tensor-parallel group.
 struct ModelOptions {
   AttentionCoreFactory cores;  // unset: local attention kernels
   int checkpointed_blocks = 0;
+  // Null or one rank: no tensor parallelism. Else every layer holds its
+  // Megatron piece of the parameters (split_for_tensor_parallel) and the
+  // cores, if any, run on the rank's n_head / tp heads.
+  comm::Communicator* tp = nullptr;
 };
 
 class GptModel {
@@ -25,7 +30,8 @@ class GptModel {
   // checkpointed_blocks: how many blocks, from h.0, are activation-
   // checkpointed (0 .. n_layer); they share one set of saved activations.
   // Throws an input Error for shapes the kernels cannot run (n_head not
-  // dividing n_embd, seq > block_size, real_vocab > vocab_size).
+  // dividing n_embd, seq > block_size, real_vocab > vocab_size) or that
+  // tensor parallelism cannot split (tp not dividing n_head or vocab_size).
   // seq: the positions per sample this rank runs (its chunk under sequence
   // parallelism).
   GptModel(const GptShape& shape, int real_vocab, MemoryLedger& ledger, int batch, int seq,

@@ -72,6 +72,26 @@ std::vector<ParamSpec> gpt_params(const GptShape& shape) {
   return specs;
 }
 
+std::vector<ParamSpec> split_for_tensor_parallel(std::vector<ParamSpec> specs, int rank,
+                                                 int ranks) {
+  if (ranks == 1) return specs;
+  auto ends_with = [](const std::string& name, const std::string& suffix) {
+    return name.size() >= suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  for (auto& spec : specs) {
+    if (spec.split) continue;
+    const std::string& n = spec.name;
+    if (n == "wte.weight" || ends_with(n, "mlp.c_fc.weight") || ends_with(n, "mlp.c_fc.bias"))
+      spec.split = TensorSplit{0, 1, rank, ranks};
+    else if (ends_with(n, "attn.c_attn.weight") || ends_with(n, "attn.c_attn.bias"))
+      spec.split = TensorSplit{0, 3, rank, ranks};
+    else if (ends_with(n, "c_proj.weight"))
+      spec.split = TensorSplit{1, 1, rank, ranks};
+  }
+  return specs;
+}
+
 double gpt_train_flops_per_token(const GptShape& shape, int sequence_length) {
   const double position_params = static_cast<double>(shape.block_size) * shape.n_embd;
   const double n = static_cast<double>(total_numel(gpt_params(shape))) - position_params;

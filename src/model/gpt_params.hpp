@@ -28,6 +28,13 @@ std::vector<ParamSpec> gpt_final_norm_params(const GptShape& shape);
 // The whole model, in forward order.
 std::vector<ParamSpec> gpt_params(const GptShape& shape);
 
+// Megatron's tensor-parallel placement of rank `rank` of `ranks`: the
+// vocabulary's rows of wte, the column-parallel c_attn (whole heads' rows of
+// Q, K and V) and mlp.c_fc with their biases, the row-parallel c_proj
+// weights. Everything else (LayerNorms, wpe, the c_proj biases) stays whole
+// on every rank. Specs already split, or any for ranks = 1, are unchanged.
+std::vector<ParamSpec> split_for_tensor_parallel(std::vector<ParamSpec> specs, int rank, int ranks);
+
 // FLOPs of one training step per token (forward + backward = 3x forward),
 // counting matrix multiplies and attention scores as 2 FLOPs per
 // multiply-add, as PaLM's appendix B: 6N + 12·L·C·T, where N excludes the

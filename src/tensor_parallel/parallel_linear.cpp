@@ -1,4 +1,4 @@
-// The ends of a Megatron pair: local kernels, then the region operator.
+// The row-parallel end of a Megatron pair: a local GEMM, then g.
 #include "tensor_parallel/parallel_linear.hpp"
 
 #include "kernels/matmul.hpp"
@@ -8,17 +8,10 @@ namespace strata::tensor_parallel {
 
 void row_parallel_forward(comm::Communicator& tp, const kernels::ConstMatrixF& input,
                           const kernels::ConstMatrixF& weight, const kernels::ConstVectorF& bias,
-                          const kernels::MatrixF& out) {
-  kernels::matmul_forward(input, weight, tp.rank() == 0 ? bias : kernels::ConstVectorF(), out);
+                          const kernels::MatrixF& out, const kernels::VectorF& weight_scratch) {
+  kernels::matmul_forward(input, weight, tp.rank() == 0 ? bias : kernels::ConstVectorF(), out,
+                          weight_scratch);
   reduce_from_region_forward(tp, out);
-}
-
-void column_parallel_backward(comm::Communicator& tp, const kernels::ConstMatrixF& dout,
-                              const kernels::ConstMatrixF& input,
-                              const kernels::ConstMatrixF& weight, const kernels::MatrixF& dinput,
-                              const kernels::MatrixF& dweight, const kernels::VectorF& dbias) {
-  kernels::matmul_backward(dout, input, weight, dinput, dweight, dbias);
-  copy_to_region_backward(tp, dinput);
 }
 
 }  // namespace strata::tensor_parallel

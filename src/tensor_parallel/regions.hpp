@@ -1,6 +1,6 @@
 // Megatron's paired region operators over the tensor-parallel group, in one
-// place: each is a forward and, in backward, its conjugate. The parallel
-// layers (ParallelMlp, ParallelAttention) are built from them.
+// place: each is a forward and, in backward, its conjugate. The model's
+// tensor-parallel layers (src/model) are built from them.
 //
 //   operator          forward                          backward
 //   copy_to (f)       identity: every rank holds x     all-reduce: Σ of the partial dx

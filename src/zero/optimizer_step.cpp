@@ -8,17 +8,77 @@
 #include "zero/impl/store_state.hpp"
 
 namespace strata::zero {
+namespace {
+
+// Calls visit(placement, at, n) for each parameter's run [at, at + n) of
+// the rank's piece of chunk (piece coordinates). The piece may cut through
+// parameters; padding belongs to none.
+template <class Visit>
+void for_each_param_run(const Chunk& chunk, Visit&& visit) {
+  for (const auto& place : chunk.params) {
+    const std::int64_t begin = std::max(place.offset, chunk.local_begin);
+    const std::int64_t end =
+        std::min(place.offset + place.numel, chunk.local_begin + chunk.local_size);
+    if (end > begin) visit(place, begin - chunk.local_begin, end - begin);
+  }
+}
+
+}  // namespace
 
 double ZeroStore::grad_sum_of_squares() {
+  const GradSquares squares = grad_squares_by_split();
+  return squares.split + squares.whole;
+}
+
+ZeroStore::GradSquares ZeroStore::grad_squares_by_split() {
   Impl& s = *impl_;
-  double sum = 0;
+  double split = 0, whole = 0;
+  bool any_split = false;
   for (std::size_t c = 0; c < layout_.chunks().size(); ++c) {
     const Chunk& chunk = layout_.chunks()[c];
     // Every rank holds a replicated chunk's reduced gradient: count it once.
     if (!chunk.partitioned && s.dp.rank() != 0) continue;
-    sum += impl::sum_of_squares(s.grad_piece(c), s.dtype, chunk.local_size);
+    for_each_param_run(chunk, [&](const ParamPlacement& place, std::int64_t at, std::int64_t n) {
+      const double sum = impl::sum_of_squares(impl::at(s.grad_piece(c), s.dtype, at), s.dtype, n);
+      (layout_.specs()[place.spec].split ? split : whole) += sum;
+    });
   }
-  return s.dp.size() == 1 ? sum : s.dp.all_reduce_sum(sum);
+  for (const auto& spec : layout_.specs()) any_split = any_split || spec.split.has_value();
+  if (s.dp.size() > 1) {
+    whole = s.dp.all_reduce_sum(whole);
+    if (any_split) split = s.dp.all_reduce_sum(split);
+  }
+  return {split, whole};
+}
+
+void ZeroStore::average_whole_grads(comm::Communicator& tp) {
+  if (tp.size() == 1) return;
+  Impl& s = *impl_;
+  // Packed in fp32 whatever the gradients' dtype: averaging identical
+  // values is then exact for a power-of-two TP size.
+  std::vector<float> packed;
+  auto visit_whole = [&](auto&& use) {
+    for (std::size_t c = 0; c < layout_.chunks().size(); ++c)
+      for_each_param_run(layout_.chunks()[c],
+                         [&](const ParamPlacement& place, std::int64_t at, std::int64_t n) {
+                           if (!layout_.specs()[place.spec].split) use(c, at, n);
+                         });
+  };
+  visit_whole([&](std::size_t c, std::int64_t at, std::int64_t n) {
+    const std::size_t from = packed.size();
+    packed.resize(from + static_cast<std::size_t>(n));
+    impl::convert(impl::at(s.grad_piece(c), s.dtype, at), s.dtype, packed.data() + from,
+                  DType::fp32, n);
+  });
+  tp.all_reduce(packed.data(), static_cast<std::int64_t>(packed.size()), DType::fp32);
+  const float inverse = 1.0f / static_cast<float>(tp.size());
+  for (float& value : packed) value *= inverse;
+  std::size_t from = 0;
+  visit_whole([&](std::size_t c, std::int64_t at, std::int64_t n) {
+    impl::convert(packed.data() + from, DType::fp32, impl::at(s.grad_piece(c), s.dtype, at),
+                  s.dtype, n);
+    from += static_cast<std::size_t>(n);
+  });
 }
 
 bool ZeroStore::has_overflow() {
@@ -44,21 +104,16 @@ void ZeroStore::step(std::int64_t step_count, const kernels::AdamWHyper& hyper, 
     float* master = s.master_piece(c);
     float* m = s.exp_avg.data<float>() + chunk.local_offset;
     float* v = s.exp_avg_sq.data<float>() + chunk.local_offset;
-    // The piece may cut through parameters: each one's run gets its own
-    // decay setting; padding is never touched.
-    for (const auto& place : chunk.params) {
-      const std::int64_t begin = std::max(place.offset, chunk.local_begin);
-      const std::int64_t end =
-          std::min(place.offset + place.numel, chunk.local_begin + chunk.local_size);
-      if (end <= begin) continue;
-      const std::int64_t at = begin - chunk.local_begin;
-      const auto n = static_cast<std::size_t>(end - begin);
-      kernels::AdamWHyper h = hyper;
-      if (!layout_.specs()[place.spec].weight_decay) h.weight_decay = 0.0;
-      kernels::adamw_update(kernels::VectorF(master + at, n), kernels::ConstVectorF(grads + at, n),
-                            kernels::VectorF(m + at, n), kernels::VectorF(v + at, n), h, step_count,
-                            grad_scale);
-    }
+    // Each parameter's run gets its own decay setting.
+    for_each_param_run(
+        chunk, [&](const ParamPlacement& place, std::int64_t at, std::int64_t count) {
+          const auto n = static_cast<std::size_t>(count);
+          kernels::AdamWHyper h = hyper;
+          if (!layout_.specs()[place.spec].weight_decay) h.weight_decay = 0.0;
+          kernels::adamw_update(kernels::VectorF(master + at, n),
+                                kernels::ConstVectorF(grads + at, n), kernels::VectorF(m + at, n),
+                                kernels::VectorF(v + at, n), h, step_count, grad_scale);
+        });
   }
   publish_params();
 }

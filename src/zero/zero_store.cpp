@@ -210,7 +210,8 @@ std::vector<float> ZeroStore::full_param(std::size_t spec) {
   Impl& s = *impl_;
   const std::size_t c = layout_.chunk_of(spec);
   const Chunk& chunk = layout_.chunks()[c];
-  std::vector<float> values(static_cast<std::size_t>(model::numel(layout_.specs()[spec])), 0.0f);
+  std::vector<float> values(static_cast<std::size_t>(model::local_numel(layout_.specs()[spec])),
+                            0.0f);
   const auto run = layout_.local_run(spec);
   // Sum of disjoint pieces (zeros elsewhere) is exact.
   if (run.count > 0 && (chunk.partitioned || s.dp.rank() == 0))
@@ -224,7 +225,8 @@ std::vector<float> ZeroStore::full_grad(std::size_t spec) {
   Impl& s = *impl_;
   const std::size_t c = layout_.chunk_of(spec);
   const Chunk& chunk = layout_.chunks()[c];
-  std::vector<float> values(static_cast<std::size_t>(model::numel(layout_.specs()[spec])), 0.0f);
+  std::vector<float> values(static_cast<std::size_t>(model::local_numel(layout_.specs()[spec])),
+                            0.0f);
   const auto run = layout_.local_run(spec);
   if (run.count > 0 && (chunk.partitioned || s.dp.rank() == 0))
     impl::convert(impl::at(s.grad_piece(c), s.dtype, run.local_index - chunk.local_offset), s.dtype,

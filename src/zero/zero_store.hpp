@@ -69,6 +69,21 @@ class ZeroStore {
 
   // Σ g² over the DP group's gradients (each element once), in double.
   double grad_sum_of_squares();
+  // The same, apart for parameters that tensor parallelism splits (each TP
+  // rank sums its own piece) and those every TP rank holds whole (the same
+  // sum on each): the TP-wide norm adds the first over the TP group and
+  // takes the second once.
+  struct GradSquares {
+    double split = 0;
+    double whole = 0;
+  };
+  GradSquares grad_squares_by_split();
+  // Averages the gradients of the parameters without a TP split over the
+  // TP group, in one all-reduce: every TP rank computes them from the same
+  // replicated activations, and this keeps their copies (and so their
+  // parameters) identical whatever the rounding of the collectives that led
+  // there. Call once the step's gradients are reduced.
+  void average_whole_grads(comm::Communicator& tp);
   // Whether any rank holds a non-finite gradient (fp16 overflow).
   bool has_overflow();
   // AdamW on this rank's pieces; grad_scale multiplies gradients first
@@ -96,8 +111,9 @@ class ZeroStore {
   // logical order) in the master copy; publish_params() makes it visible.
   void set_param(std::size_t spec, const std::vector<float>& values);
 
-  // fp32 copy of the full logical parameter `spec` (gathers at stage 3):
-  // for tests and the reference dump. Collective over the DP group.
+  // fp32 copy of the full logical parameter `spec` (gathers at stage 3), or
+  // of this rank's whole TP piece of a split one, in local order: for tests
+  // and the reference dump. Collective over the DP group.
   std::vector<float> full_param(std::size_t spec);
   // fp32 copy of the gradient of `spec`, full, reduced (after
   // finish_backward of the last micro-batch). Collective over DP.

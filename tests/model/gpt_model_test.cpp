@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "../support/layer_views.hpp"
 #include "core/error.hpp"
 #include "core/memory_ledger.hpp"
 #include "model/gpt_model.hpp"
@@ -33,14 +34,7 @@ struct Buffers {
     return 0;
   }
   ParamViews views(const Layer& layer, bool grad) const {
-    ParamViews out;
-    auto add = [&](const std::string& name) {
-      const auto& v = (grad ? grads : params)[index(name)];
-      out.emplace_back(v.data(), v.extent(0));
-    };
-    for (const auto& spec : layer.params()) add(spec.name);
-    for (const auto& name : layer.shared_params()) add(name);
-    return out;
+    return testing::layer_views(layer, specs, grad ? grads : params);
   }
 };
 
