@@ -21,7 +21,7 @@ constexpr const char* kSkipped = "loss_scale.skipped_steps";
 
 std::string save_checkpoint(MPI_Comm comm, const zero::ZeroStore& store, const std::string& dir,
                             const TrainingProgress& progress, std::uint64_t seed,
-                            const std::string& config_text) {
+                            const std::string& config_text, bool write_unsplit) {
   io::CheckpointState state;
   state.step = progress.step;
   state.optimizer_step = progress.optimizer_step;
@@ -35,7 +35,7 @@ std::string save_checkpoint(MPI_Comm comm, const zero::ZeroStore& store, const s
     state.optimizer_scalars[kHysteresis] = scale->hysteresis_left;
     state.optimizer_scalars[kSkipped] = static_cast<double>(scale->skipped_steps);
   }
-  return io::write_checkpoint(comm, dir, state, store.checkpoint_shards());
+  return io::write_checkpoint(comm, dir, state, store.checkpoint_shards(write_unsplit));
 }
 
 TrainingProgress load_checkpoint(MPI_Comm comm, zero::ZeroStore& store, const std::string& path,

@@ -24,10 +24,12 @@ struct TrainingProgress {
 };
 
 // Writes <dir>/step-<progress.step>.h5 and moves `latest` to it.
-// config_text: config.resolved.ini, stored for provenance.
+// config_text: config.resolved.ini, stored for provenance. write_unsplit:
+// whether this rank writes the parameters every TP rank holds whole
+// (ZeroStore::checkpoint_shards); true on exactly one rank of each TP group.
 std::string save_checkpoint(MPI_Comm comm, const zero::ZeroStore& store, const std::string& dir,
                             const TrainingProgress& progress, std::uint64_t seed,
-                            const std::string& config_text);
+                            const std::string& config_text, bool write_unsplit = true);
 
 // Loads parameters and moments from path into store (any layout wrote it);
 // returns the progress stored, whose step is the index of the next step to

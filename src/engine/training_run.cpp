@@ -207,8 +207,9 @@ TrainingSummary run_training(const config::Config& config, MPI_Comm comm) {
       const TrainingProgress now{static_cast<std::uint64_t>(step + 1),
                                  static_cast<std::uint64_t>(executor.optimizer_steps()),
                                  executor.loss_scale_state()};
+      // TP ranks hold the replicated parameters alike: one of them writes.
       const auto path = save_checkpoint(comm, engine.store(), config.checkpoint.dir, now,
-                                        train.seed, config_text);
+                                        train.seed, config_text, tp.rank() == 0);
       log::info("checkpoint ", path);
     }
   }

@@ -42,15 +42,16 @@ std::size_t spec_index(const ChunkLayout& layout, const std::string& name) {
                      "a layer names a shared parameter the model does not have");
 }
 
+// Local elements [begin, begin + count) of the parameter as runs of its
+// logical tensor: one run, or several for a tensor-parallel block, in local
+// order, which for every TensorSplit is increasing logical order as the
+// checkpoint's selections need.
 io::TensorSlice slice_of(const model::ParamSpec& spec, std::int64_t begin, std::int64_t count) {
-  // A TP block is several runs of the logical tensor; io::TensorSlice is one.
-  if (spec.split)
-    throw STRATA_ERROR("checkpoints of tensor-parallel shards are not built yet", spec.name,
-                       "run without [parallel] tp (docs/tensor_parallel.md lists what is built)");
   io::TensorSlice slice;
   for (auto d : spec.shape) slice.shape.push_back(static_cast<std::uint64_t>(d));
-  slice.offset = static_cast<std::uint64_t>(begin);
-  slice.count = static_cast<std::uint64_t>(count);
+  for (const model::LogicalRun& run : model::local_runs(spec, begin, begin + count))
+    slice.runs.push_back(
+        {static_cast<std::uint64_t>(run.logical_begin), static_cast<std::uint64_t>(run.count)});
   return slice;
 }
 
@@ -148,7 +149,7 @@ void ZeroStore::initialize(std::uint64_t seed) {
   publish_params();
 }
 
-std::vector<io::ParameterShard> ZeroStore::checkpoint_shards() const {
+std::vector<io::ParameterShard> ZeroStore::checkpoint_shards(bool write_unsplit) const {
   Impl& s = *impl_;
   std::vector<io::ParameterShard> shards;
   for (std::size_t spec = 0; spec < layout_.specs().size(); ++spec) {
@@ -158,6 +159,8 @@ std::vector<io::ParameterShard> ZeroStore::checkpoint_shards() const {
     // Every rank holds a replicated chunk whole; one writer is enough and
     // HDF5 forbids overlapping collective writes.
     if (!chunk.partitioned && s.dp.rank() != 0) run.count = 0;
+    // Likewise every tensor-parallel rank holds an unsplit parameter whole.
+    if (!write_unsplit && !layout_.specs()[spec].split) run.count = 0;
     const std::int64_t at = run.local_index - chunk.local_offset;
     shards.push_back({layout_.specs()[spec].name,
                       slice_of(layout_.specs()[spec], run.spec_begin, run.count),

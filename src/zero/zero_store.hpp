@@ -92,9 +92,12 @@ class ZeroStore {
   void step(std::int64_t step_count, const kernels::AdamWHyper& hyper, float grad_scale);
 
   // This rank's part of every parameter for the checkpoint: fp32 master
-  // values and Adam moments. Replicated chunks are written by rank 0 only
-  // and read by every rank.
-  std::vector<io::ParameterShard> checkpoint_shards() const;
+  // values and Adam moments, a tensor-parallel block as its runs of the
+  // logical tensor. Replicated chunks are written by DP rank 0 only and read
+  // by every rank. write_unsplit = false: this rank writes none of the
+  // parameters without a TensorSplit, which every TP rank holds alike (pass
+  // tp rank == 0); reading is unaffected.
+  std::vector<io::ParameterShard> checkpoint_shards(bool write_unsplit = true) const;
   std::vector<io::ParameterTarget> checkpoint_targets();
   // After loading targets: refresh the working parameters from the master.
   void publish_params();

@@ -10,6 +10,7 @@
 #include <memory>
 #include <sstream>
 
+#include "../support/mpi_world.hpp"
 #include "checkpoint_test_support.hpp"
 #include "core/error.hpp"
 #include "io/checkpoint/checkpoint_reader.hpp"
@@ -22,16 +23,8 @@ namespace {
 
 using namespace testing;
 
-int rank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
-int ranks() {
-  int n = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &n);
-  return n;
-}
+using strata::testing::world_rank;
+using strata::testing::world_size;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -53,7 +46,8 @@ class Checkpoint : public ::testing::Test {
   // Writes step `step` of small_model() with rank r holding part r of P.
   std::string write(std::uint64_t step) {
     std::vector<TensorSlice> slices;
-    for (const auto& spec : small_model()) slices.push_back(part_of(spec.shape, rank(), ranks()));
+    for (const auto& spec : small_model())
+      slices.push_back(part_of(spec.shape, world_rank(), world_size()));
     const auto buffers = make_buffers(small_model(), slices, true);
     return write_checkpoint(MPI_COMM_WORLD, dir_, sample_state(step), shards_of(buffers));
   }
@@ -76,13 +70,14 @@ class Checkpoint : public ::testing::Test {
   // The all-ranks error read_checkpoint throws for these targets.
   std::string read_error(const std::string& path, const std::vector<TensorSpec>& model) {
     std::vector<TensorSlice> slices;
-    for (const auto& spec : model) slices.push_back(part_of(spec.shape, rank(), ranks()));
+    for (const auto& spec : model)
+      slices.push_back(part_of(spec.shape, world_rank(), world_size()));
     auto buffers = make_buffers(model, slices, false);
     try {
       read_checkpoint(MPI_COMM_WORLD, path, targets_of(buffers));
     } catch (const Error& error) {
       EXPECT_EQ(error.scope(), ErrorScope::all_ranks) << error.what();
-      if (rank() == 0) std::printf("  message: %s\n", error.what());
+      if (world_rank() == 0) std::printf("  message: %s\n", error.what());
       return error.what();
     }
     return "(no error)";
@@ -97,15 +92,16 @@ TEST_F(Checkpoint, AnyLayoutReadsWhatAnyLayoutWrote) {
   EXPECT_EQ(path, dir_ + "/step-10.h5");
   // One rank reads everything, the others nothing.
   read_and_check(path, [](const TensorSpec& s) {
-    return rank() == 0 ? part_of(s.shape, 0, 1) : TensorSlice{s.shape, 0, 0};
+    return world_rank() == 0 ? part_of(s.shape, 0, 1) : TensorSlice::contiguous(s.shape, 0, 0);
   });
   // Each rank reads the part another rank wrote.
-  read_and_check(
-      path, [](const TensorSpec& s) { return part_of(s.shape, ranks() - 1 - rank(), ranks()); });
+  read_and_check(path, [](const TensorSpec& s) {
+    return part_of(s.shape, world_size() - 1 - world_rank(), world_size());
+  });
   // Every rank reads the whole tensor (plain data parallelism).
   read_and_check(path, [](const TensorSpec& s) { return part_of(s.shape, 0, 1); });
   // Thirds, which cut rows and planes where the writer did not.
-  read_and_check(path, [](const TensorSpec& s) { return part_of(s.shape, rank() % 3, 3); });
+  read_and_check(path, [](const TensorSpec& s) { return part_of(s.shape, world_rank() % 3, 3); });
 }
 
 TEST_F(Checkpoint, EveryFlatRangeOfA3dTensor) {
@@ -114,7 +110,7 @@ TEST_F(Checkpoint, EveryFlatRangeOfA3dTensor) {
   std::vector<TensorSpec> model;
   for (int e = 0; e <= 24; ++e) model.push_back({"cube" + std::to_string(e), {2, 3, 4}});
   std::vector<TensorSlice> parts;
-  for (const auto& spec : model) parts.push_back(part_of(spec.shape, rank(), ranks()));
+  for (const auto& spec : model) parts.push_back(part_of(spec.shape, world_rank(), world_size()));
   const auto buffers = make_buffers(model, parts, true);
   const std::string path =
       write_checkpoint(MPI_COMM_WORLD, dir_, sample_state(1), shards_of(buffers));
@@ -123,7 +119,7 @@ TEST_F(Checkpoint, EveryFlatRangeOfA3dTensor) {
         path,
         [&](const TensorSpec& s) {
           const std::uint64_t end = std::stoull(s.name.substr(4));
-          return TensorSlice{s.shape, begin, end > begin ? end - begin : 0};
+          return TensorSlice::contiguous(s.shape, begin, end > begin ? end - begin : 0);
         },
         model);
 }
@@ -133,12 +129,13 @@ TEST_F(Checkpoint, SpecialValuesSurviveBitForBit) {
                                 0x7f7fffffu, 0x3f800001u, 0x7fa00000u, 0xdeadbeefu};
   std::vector<float> values(8);
   std::memcpy(values.data(), bits, sizeof bits);
-  const TensorSlice all{{2, 4}, 0, rank() == 0 ? 8u : 0u};
+  const TensorSlice all = TensorSlice::contiguous({2, 4}, 0, world_rank() == 0 ? 8u : 0u);
   write_checkpoint(MPI_COMM_WORLD, dir_, sample_state(3),
                    {{"odd", all, values.data(), values.data(), values.data()}});
   std::vector<float> back(8, 1.0f), m(8), v(8);
-  read_checkpoint(MPI_COMM_WORLD, dir_ + "/step-3.h5",
-                  {{"odd", {{2, 4}, 0, 8}, back.data(), m.data(), v.data()}});
+  read_checkpoint(
+      MPI_COMM_WORLD, dir_ + "/step-3.h5",
+      {{"odd", TensorSlice::contiguous({2, 4}, 0, 8), back.data(), m.data(), v.data()}});
   EXPECT_EQ(std::memcmp(back.data(), bits, sizeof bits), 0);
 }
 
@@ -146,8 +143,8 @@ TEST_F(Checkpoint, StateRoundTripsAndLatestPointsAtTheNewest) {
   write(10);
   const std::string path = write(20);
   const CheckpointState expected = sample_state(20);
-  const CheckpointState state =
-      read_and_check(path, [](const TensorSpec& s) { return part_of(s.shape, rank(), ranks()); });
+  const CheckpointState state = read_and_check(
+      path, [](const TensorSpec& s) { return part_of(s.shape, world_rank(), world_size()); });
   for (const CheckpointState& got : {state, read_checkpoint_state(path)}) {
     EXPECT_EQ(got.step, expected.step);
     EXPECT_EQ(got.optimizer_step, expected.optimizer_step);
@@ -168,7 +165,7 @@ TEST_F(Checkpoint, ACrashMidWriteLeavesThePreviousCheckpoint) {
   const std::string before = slurp(good);
   MPI_Barrier(MPI_COMM_WORLD);
   // What a killed writer leaves: a partial step-20.h5.tmp, never renamed.
-  if (rank() == 0)
+  if (world_rank() == 0)
     std::ofstream(dir_ + "/step-20.h5.tmp", std::ios::binary)
         << before.substr(0, before.size() / 2);
   MPI_Barrier(MPI_COMM_WORLD);
@@ -183,10 +180,10 @@ TEST_F(Checkpoint, ACrashMidWriteLeavesThePreviousCheckpoint) {
 TEST_F(Checkpoint, RefusedFilesNameTheFileAndTheTensor) {
   const std::string path = write(5);
   EXPECT_HAS(read_error(dir_ + "/step-99.h5", small_model()), "step-99.h5: file does not exist");
-  if (rank() == 0) std::ofstream(dir_ + "/notes.h5") << "not hdf5";
+  if (world_rank() == 0) std::ofstream(dir_ + "/notes.h5") << "not hdf5";
   MPI_Barrier(MPI_COMM_WORLD);
   EXPECT_HAS(read_error(dir_ + "/notes.h5", small_model()), "is not an HDF5 file");
-  if (rank() == 0) {
+  if (world_rank() == 0) {
     h5::File other = h5::create_serial(dir_ + "/tokens.h5");
     h5::write_attribute(other.id(), "format", std::string("strata-tokens"), dir_ + "/tokens.h5");
   }
@@ -212,13 +209,14 @@ TEST_F(Checkpoint, RefusedFilesNameTheFileAndTheTensor) {
 }
 
 TEST_F(Checkpoint, WriterRefusesBadDirectoriesAndBadSlices) {
-  if (rank() == 0) std::ofstream(dir_ + "/file") << "x";
+  if (world_rank() == 0) std::ofstream(dir_ + "/file") << "x";
   MPI_Barrier(MPI_COMM_WORLD);
   const auto buffers = make_buffers(
       small_model(),
       [] {
         std::vector<TensorSlice> s;
-        for (const auto& spec : small_model()) s.push_back(part_of(spec.shape, rank(), ranks()));
+        for (const auto& spec : small_model())
+          s.push_back(part_of(spec.shape, world_rank(), world_size()));
         return s;
       }(),
       true);
@@ -235,16 +233,16 @@ TEST_F(Checkpoint, WriterRefusesBadDirectoriesAndBadSlices) {
              "[checkpoint] dir = " + dir_ + "/file/ckpt");
   // Every rank claims the whole of one tensor: overlap (or, alone, a gap).
   auto shards = shards_of(buffers);
-  shards[2].slice = ranks() == 1 ? TensorSlice{{9}, 0, 4} : TensorSlice{{9}, 0, 9};
+  shards[2].slice = TensorSlice::contiguous({9}, 0, world_size() == 1 ? 4 : 9);
   std::vector<float> big(9, 1.0f);
   shards[2].param = shards[2].exp_avg = shards[2].exp_avg_sq = big.data();
   EXPECT_HAS(error_of(dir_, shards), "tensor 'ln_f.bias': the ranks' slices hold");
   shards = shards_of(buffers);
-  shards[0].slice.count += 100;
+  shards[0].slice.runs.back().count += 100;
   EXPECT_HAS(error_of(dir_, shards), "exceeds its 35 elements");
-  if (ranks() > 1) {
+  if (world_size() > 1) {
     shards = shards_of(buffers);
-    shards[3].name = rank() == 0 ? "scale" : "scale2";
+    shards[3].name = world_rank() == 0 ? "scale" : "scale2";
     EXPECT_HAS(error_of(dir_, shards), "the ranks passed different tensors or checkpoint state");
   }
   EXPECT_FALSE(std::ifstream(dir_ + "/step-1.h5").good());

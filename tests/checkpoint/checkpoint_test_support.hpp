@@ -44,7 +44,7 @@ inline float expected_value(std::size_t t, std::uint64_t i, int which) {
 inline TensorSlice part_of(const std::vector<std::uint64_t>& shape, int part, int parts) {
   const std::uint64_t n = numel(shape);
   const std::uint64_t begin = n * part / parts, end = n * (part + 1) / parts;
-  return {shape, begin, end - begin};
+  return TensorSlice::contiguous(shape, begin, end - begin);
 }
 
 // Buffers for one tensor's slice, filled with expected values or zeros.
@@ -60,10 +60,12 @@ inline std::vector<ShardBuffers> make_buffers(const std::vector<TensorSpec>& mod
   for (std::size_t t = 0; t < model.size(); ++t) {
     ShardBuffers b{model[t].name, slices[t], {}};
     for (int which = 0; which < 3; ++which) {
-      b.data[which].assign(slices[t].count, 0.0f);
-      if (fill)
-        for (std::uint64_t k = 0; k < slices[t].count; ++k)
-          b.data[which][k] = expected_value(t, slices[t].offset + k, which);
+      b.data[which].assign(slices[t].count(), 0.0f);
+      if (!fill) continue;
+      std::size_t k = 0;  // the runs back to back
+      for (const FlatRun& run : slices[t].runs)
+        for (std::uint64_t i = run.offset; i < run.offset + run.count; ++i)
+          b.data[which][k++] = expected_value(t, i, which);
     }
     out.push_back(std::move(b));
   }

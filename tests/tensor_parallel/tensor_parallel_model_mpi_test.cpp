@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -19,6 +20,7 @@
 #include "comm/communicator.hpp"
 #include "core/error.hpp"
 #include "core/memory_ledger.hpp"
+#include "kernels/attention.hpp"
 #include "model/gpt_model.hpp"
 #include "tp_test_support.hpp"
 
@@ -185,6 +187,35 @@ TEST(TensorParallelModel, LedgerShowsTwoAllReducesEachWayPerBlock) {
   EXPECT_EQ(forward[layers - 1].payload_bytes, 3 * kRows * 4);
   EXPECT_EQ(backward[layers - 1].calls, 1);
   EXPECT_EQ(backward[layers - 1].payload_bytes, block_bytes);
+}
+
+// docs/activation_checkpointing.md's formula with the interiors a t-th wide:
+// a block saves ln_1, residual_2, ln_2 and its output [N, C], the attention
+// output [N, C/t], qkv [N, 3C/t], fc and gelu [N, 4C/t], the rank's heads'
+// attention floats and the LayerNorm statistics [4N]; the embedding its
+// output; the final layer ln_f, its statistics, the rank's logit block
+// [N, V/t] and the losses. k checkpointed blocks keep their outputs and
+// share one set of the rest.
+TEST(TensorParallelModel, LedgerActivationBytesFollowTheFormula) {
+  const World world;
+  comm::Communicator tp(MPI_COMM_WORLD, "tp", nullptr, std::chrono::seconds(60));
+  model::ModelOptions options;
+  options.tp = &tp;
+  const auto s = shape();
+  const std::uint64_t t = static_cast<std::uint64_t>(world.size), N = kRows, C = s.n_embd,
+                      V = s.vocab_size, L = s.n_layer;
+  const auto plan =
+      kernels::plan_attention(kBatch, kSeq, s.n_embd / world.size, s.n_head / world.size);
+  const std::uint64_t S = 4 * N * C + 8 * N * C / t + 4 * N * C / t +
+                          std::max<std::uint64_t>(plan.saved_floats, 1) + 4 * N;
+  const std::uint64_t others = N * C + (N * C + 2 * N + N * V / t + N);
+  for (std::uint64_t k : {std::uint64_t{0}, std::uint64_t{1}, L}) {
+    ModelRun run(options, static_cast<int>(k));
+    const std::uint64_t shared = k > 0 ? S - N * C : 0;
+    EXPECT_EQ(run.ledger.usage(MemoryCategory::activation, MemoryTier::device).peak,
+              4 * (others + (L - k) * S + k * N * C + shared))
+        << k << " of " << L << " blocks checkpointed, tp " << t;
+  }
 }
 
 TEST(TensorParallelModel, TpMustDivideHeadsAndVocabulary) {

@@ -4,7 +4,9 @@
 # layouts, each with and without every block checkpointed: tp 2, tp 4,
 # tp 2 x sp 2, and tp 2 x dp 2 under ZeRO-3 (6 rows per replica of the
 # global 12). Every loss and gradient norm equals the one-rank run's of its
-# step within 1e-5 relative.
+# step within 1e-5 relative. Then checkpoints across layouts: the tp 2 x
+# dp 2 ZeRO-3 run's step-N/2 checkpoint resumes on one rank and at tp 4,
+# and both finish on the one-rank trajectory.
 set -euo pipefail
 mpirun=$1 train=$2 deck=$3 tokens=$4 scratch=$5 n=$6
 rm -rf "$scratch"
@@ -29,4 +31,21 @@ grep -q "1 data-parallel rank(s) x 2 tensor-parallel (Megatron)" "$scratch/tp2-c
   { echo "FAIL: the tp 2 run did not report its layout" >&2; exit 1; }
 run tp4 4 --parallel.tp=4
 run tp2sp2 4 --parallel.tp=2 --parallel.sp=2
-run tp2dp2-zero3 4 --parallel.tp=2 --train.micro_batch=6 --zero.stage=3
+run tp2dp2-zero3 4 --parallel.tp=2 --train.micro_batch=6 --zero.stage=3 \
+  --checkpoint.every=$((n / 2))
+
+half="$scratch/tp2dp2-zero3-ckpt-false/checkpoints/step-$((n / 2)).h5"
+[[ -f "$half" ]] || { echo "FAIL: the tp 2 x dp 2 run wrote no $half" >&2; exit 1; }
+resume() {  # resume <name> <np> <options...>: from the TP checkpoint to step N
+  local name=$1 np=$2
+  shift 2
+  local dir="$scratch/$name"
+  "$mpirun" --oversubscribe --bind-to none -np "$np" "$train" "$deck" "${common[@]}" \
+    --output.dir="$dir" --checkpoint.resume="$half" "$@" >"$dir.out"
+  grep -q "resumed from .*step-$((n / 2)).h5 at step $((n / 2))" "$dir.out" ||
+    { echo "FAIL: $name did not resume from the TP checkpoint" >&2; exit 1; }
+  compare_losses "$scratch/one/metrics.csv" "$dir/metrics.csv"
+}
+resume one-from-tp 1
+resume tp4-from-tp 4 --parallel.tp=4
+

@@ -23,20 +23,33 @@ namespace strata::io {
 inline constexpr const char* kCheckpointFormat = "strata-checkpoint";
 inline constexpr std::uint64_t kCheckpointFormatVersion = 1;
 
-// This rank's part of one logical tensor: the run [offset, offset + count) of
-// its row-major flattened elements. A slice along the first dimension is the
-// special case offset = row0 * row_size; one rank holding everything is
-// {0, numel}; a rank holding nothing has count 0 and still takes part.
-struct TensorSlice {
-  std::vector<std::uint64_t> shape;  // logical shape; at least one dimension
+// A run [offset, offset + count) of a tensor's row-major flattened elements.
+struct FlatRun {
   std::uint64_t offset = 0;
   std::uint64_t count = 0;
+};
 
-  std::uint64_t numel() const;
+// This rank's part of one logical tensor: runs of its row-major flattened
+// elements, disjoint and in increasing order, held back to back in the
+// rank's buffers. HDF5 moves a selection in row-major file order, so that is
+// the only order in which a buffer can line up with its runs (checked).
+// Most parts are one run: a ZeRO partition, a slice of rows, everything
+// ({0, numel}), or nothing (no runs; the rank still takes part). A
+// tensor-parallel block is several: each row's columns for a row-parallel
+// weight, the Q, K and V rows for a fused QKV weight.
+struct TensorSlice {
+  std::vector<std::uint64_t> shape;  // logical shape; at least one dimension
+  std::vector<FlatRun> runs;
+
+  // The one-run slice [offset, offset + count) (no runs when count is 0).
+  static TensorSlice contiguous(std::vector<std::uint64_t> shape, std::uint64_t offset,
+                                std::uint64_t count);
+  std::uint64_t numel() const;  // of the logical tensor
+  std::uint64_t count() const;  // held by this rank: the runs' counts summed
 };
 
 // One parameter and its Adam moments, as this rank holds them: three buffers
-// of slice.count floats each (host memory), in flattened order.
+// of slice.count() floats each (host memory), the runs back to back.
 template <class Float>
 struct BasicParameterShard {
   std::string name;  // e.g. "h.0.attn.c_attn.weight"

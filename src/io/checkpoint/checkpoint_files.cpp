@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <utility>
 
 #include "core/error.hpp"
 #include "io/checkpoint/checkpoint.hpp"
@@ -54,9 +55,22 @@ std::string newest_checkpoint(const std::string& dir) {
 
 }  // namespace
 
+TensorSlice TensorSlice::contiguous(std::vector<std::uint64_t> shape, std::uint64_t offset,
+                                    std::uint64_t count) {
+  TensorSlice slice{std::move(shape), {}};
+  if (count > 0) slice.runs.push_back({offset, count});
+  return slice;
+}
+
 std::uint64_t TensorSlice::numel() const {
   std::uint64_t n = 1;
   for (const auto extent : shape) n *= extent;
+  return n;
+}
+
+std::uint64_t TensorSlice::count() const {
+  std::uint64_t n = 0;
+  for (const FlatRun& run : runs) n += run.count;
   return n;
 }
 

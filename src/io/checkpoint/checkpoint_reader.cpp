@@ -7,6 +7,7 @@
 #include "core/app.hpp"
 #include "core/check.hpp"
 #include "io/checkpoint/impl/checkpoint_h5.hpp"
+#include "io/checkpoint/impl/run_selection.hpp"
 #include "io/hdf5/h5_attribute.hpp"
 #include "io/hdf5/h5_file.hpp"
 
@@ -185,11 +186,11 @@ void read_tensor(hid_t file, const std::string& dataset, const TensorSlice& slic
                  hid_t transfer, const std::string& path) {
   h5::Dataset set(STRATA_CHECK_CKPT(H5Dopen2(file, dataset.c_str(), H5P_DEFAULT), path));
   h5::Dataspace file_space(STRATA_CHECK_CKPT(H5Dget_space(set.id()), path));
-  select_flat_range(file_space.id(), slice, path);
-  h5::Dataspace memory = memory_space(slice.count, path);
+  select_runs(file_space.id(), slice, path);
+  h5::Dataspace memory = memory_space(slice.count(), path);
   float nothing = 0.0f;
   STRATA_CHECK_CKPT(H5Dread(set.id(), H5T_NATIVE_FLOAT, memory.id(), file_space.id(), transfer,
-                            slice.count > 0 ? out : &nothing),
+                            slice.count() > 0 ? out : &nothing),
                     path);
 }
 

@@ -13,6 +13,7 @@
 #include "core/atomic_file.hpp"
 #include "core/check.hpp"
 #include "io/checkpoint/impl/checkpoint_h5.hpp"
+#include "io/checkpoint/impl/run_selection.hpp"
 #include "io/hdf5/h5_attribute.hpp"
 #include "io/sha256.hpp"
 
@@ -100,11 +101,11 @@ void write_tensor(hid_t file, const std::string& dataset, const TensorSlice& sli
       STRATA_CHECK_CKPT(H5Dcreate2(file, dataset.c_str(), H5T_IEEE_F32LE, file_space.id(),
                                    link.id(), create.id(), H5P_DEFAULT),
                         path));
-  select_flat_range(file_space.id(), slice, path);
-  h5::Dataspace memory = memory_space(slice.count, path);
+  select_runs(file_space.id(), slice, path);
+  h5::Dataspace memory = memory_space(slice.count(), path);
   const float nothing = 0.0f;  // HDF5 wants a buffer even for an empty selection
   STRATA_CHECK_CKPT(H5Dwrite(set.id(), H5T_NATIVE_FLOAT, memory.id(), file_space.id(), transfer,
-                             slice.count > 0 ? data : &nothing),
+                             slice.count() > 0 ? data : &nothing),
                     path);
   set.close(path);
 }

@@ -1,5 +1,6 @@
-// Shared checkpoint machinery: flat ranges as hyperslab unions, and the
-// checks that every rank calls the collective HDF5 operations identically.
+// Shared checkpoint machinery: checked HDF5 calls, the checks of the shards,
+// and the checks that every rank calls the collective HDF5 operations
+// identically.
 #include "io/checkpoint/impl/checkpoint_h5.hpp"
 
 #include <algorithm>
@@ -14,45 +15,35 @@ namespace {
 const char* const kFixCallerBug =
     "this is a bug in the code that built the shards; please report it";
 
-struct Box {
-  std::vector<hsize_t> start, count;
-};
-
-// Appends boxes covering [begin, end) of the sub-array below `prefix` (fixed
-// leading indices), in row-major order: a partial first row, a block of full
-// rows, a partial last row, recursing into the partial ones.
-void split(const std::vector<hsize_t>& shape, std::vector<hsize_t>& prefix, hsize_t begin,
-           hsize_t end, std::vector<Box>& out) {
-  if (begin >= end) return;
-  const std::size_t dim = prefix.size();
-  hsize_t inner = 1;
-  for (std::size_t d = dim + 1; d < shape.size(); ++d) inner *= shape[d];
-  const hsize_t first_full = (begin + inner - 1) / inner, end_full = end / inner;
-  auto descend = [&](hsize_t row, hsize_t from, hsize_t to) {
-    prefix.push_back(row);
-    split(shape, prefix, from, to, out);
-    prefix.pop_back();
-  };
-  if (first_full > end_full) return descend(begin / inner, begin % inner, end % inner);
-  if (begin % inner != 0) descend(begin / inner, begin % inner, inner);
-  if (end_full > first_full) {
-    Box box{prefix, std::vector<hsize_t>(dim, 1)};
-    box.start.push_back(first_full);
-    box.count.push_back(end_full - first_full);
-    for (std::size_t d = dim + 1; d < shape.size(); ++d) {
-      box.start.push_back(0);
-      box.count.push_back(shape[d]);
-    }
-    out.push_back(std::move(box));
-  }
-  if (end % inner != 0) descend(end_full, 0, end % inner);
-}
-
 // Sum of the indices offset .. offset + count - 1, modulo 2^64.
 std::uint64_t index_sum(std::uint64_t offset, std::uint64_t count) {
   const std::uint64_t triangle =
       count % 2 == 0 ? (count / 2) * (count - 1) : count * ((count - 1) / 2);
   return offset * count + triangle;
+}
+
+// Runs inside the tensor, disjoint, in increasing order: the buffer holds
+// them in the order HDF5 visits the file (row-major), so no other order can
+// be written or read correctly.
+void check_runs(const std::string& tensor, const TensorSlice& slice, const std::string& path) {
+  const std::uint64_t numel = slice.numel();
+  std::uint64_t end = 0;
+  for (std::size_t i = 0; i < slice.runs.size(); ++i) {
+    const FlatRun& run = slice.runs[i];
+    const std::string text = "run " + std::to_string(i) + " [" + std::to_string(run.offset) +
+                             ", +" + std::to_string(run.count) + ")";
+    if (run.offset > numel || run.count > numel - run.offset)
+      throw Error(tensor + ": " + text + " exceeds its " + std::to_string(numel) + " elements",
+                  path, kFixCallerBug);
+    if (run.offset < end)
+      throw Error(tensor + ": " + text + " starts before the end of the run before it (" +
+                      std::to_string(end) + ")",
+                  path,
+                  "give a slice's runs in increasing logical order without overlap, the buffer "
+                  "holding them in that order (HDF5 moves elements in row-major file order); " +
+                      std::string(kFixCallerBug));
+    end = run.offset + run.count;
+  }
 }
 
 bool valid_name(const std::string& name) {
@@ -89,22 +80,6 @@ std::vector<std::string> dataset_paths(const std::string& name) {
   return {"model/" + name, "optimizer/" + name + "/exp_avg", "optimizer/" + name + "/exp_avg_sq"};
 }
 
-void select_flat_range(hid_t file_space, const TensorSlice& slice, const std::string& path) {
-  if (slice.count == 0) {
-    STRATA_CHECK_CKPT(H5Sselect_none(file_space), path);
-    return;
-  }
-  const std::vector<hsize_t> shape(slice.shape.begin(), slice.shape.end());
-  std::vector<hsize_t> prefix;
-  std::vector<Box> boxes;
-  split(shape, prefix, slice.offset, slice.offset + slice.count, boxes);
-  for (std::size_t i = 0; i < boxes.size(); ++i)
-    STRATA_CHECK_CKPT(
-        H5Sselect_hyperslab(file_space, i == 0 ? H5S_SELECT_SET : H5S_SELECT_OR,
-                            boxes[i].start.data(), nullptr, boxes[i].count.data(), nullptr),
-        path);
-}
-
 h5::Dataspace memory_space(std::uint64_t count, const std::string& path) {
   const hsize_t extent = std::max<hsize_t>(count, 1);
   h5::Dataspace space(STRATA_CHECK_CKPT(H5Screate_simple(1, &extent, nullptr), path));
@@ -130,13 +105,8 @@ void check_shards(const std::vector<BasicParameterShard<Float>>& shards, const s
                   path, kFixCallerBug);
     if (shard.slice.shape.empty())
       throw Error(tensor + " has no dimensions; store a scalar as shape {1}", path, kFixCallerBug);
-    const std::uint64_t numel = shard.slice.numel();
-    if (shard.slice.offset > numel || shard.slice.count > numel - shard.slice.offset)
-      throw Error(tensor + ": slice [" + std::to_string(shard.slice.offset) + ", +" +
-                      std::to_string(shard.slice.count) + ") exceeds its " + std::to_string(numel) +
-                      " elements",
-                  path, kFixCallerBug);
-    if (shard.slice.count > 0 && !(shard.param && shard.exp_avg && shard.exp_avg_sq))
+    check_runs(tensor, shard.slice, path);
+    if (shard.slice.count() > 0 && !(shard.param && shard.exp_avg && shard.exp_avg_sq))
       throw Error(tensor + " has a slice but no buffer for it", path, kFixCallerBug);
     names.push_back(shard.name);
   }
@@ -180,8 +150,10 @@ void require_tiling(MPI_Comm comm, const std::vector<ParameterShard>& shards,
                     const std::string& path) {
   std::vector<std::uint64_t> sums;
   for (const auto& shard : shards) {
-    sums.push_back(shard.slice.count);
-    sums.push_back(index_sum(shard.slice.offset, shard.slice.count));
+    std::uint64_t indices = 0;
+    for (const FlatRun& run : shard.slice.runs) indices += index_sum(run.offset, run.count);
+    sums.push_back(shard.slice.count());
+    sums.push_back(indices);
   }
   STRATA_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sums.data(), static_cast<int>(sums.size()),
                                  MPI_UINT64_T, MPI_SUM, comm));

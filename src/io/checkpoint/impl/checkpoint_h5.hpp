@@ -1,6 +1,6 @@
 // What the checkpoint writer and reader share: checked HDF5 calls whose fix
-// speaks of checkpoints, flat-range hyperslab selections, dataset names, and
-// the cross-rank agreement checks that keep collective HDF5 calls matched.
+// speaks of checkpoints, dataset names, memory spaces, and the cross-rank
+// agreement checks that keep collective HDF5 calls matched.
 #pragma once
 
 #include <hdf5.h>
@@ -63,19 +63,14 @@ class CollectiveFile {
 // "model/<name>", "optimizer/<name>/exp_avg", "optimizer/<name>/exp_avg_sq".
 std::vector<std::string> dataset_paths(const std::string& name);
 
-// Selects elements [offset, offset + count) of a row-major array of `shape`
-// in file_space as a union of at most 2 * rank - 1 boxes (none if count is
-// 0). HDF5 visits a selection in row-major order, so the elements land in a
-// 1-D memory buffer in flattened order.
-void select_flat_range(hid_t file_space, const TensorSlice& slice, const std::string& path);
-
 // A 1-D memory space for count floats (an empty selection when count is 0).
 h5::Dataspace memory_space(std::uint64_t count, const std::string& path);
 
 // A dataset transfer list for collective MPI-IO.
 h5::PropertyList collective_transfer(const std::string& path);
 
-// Local checks of the shards (names, shapes, bounds, buffers): input-style
+// Local checks of the shards (names, shapes, runs in bounds and in
+// increasing order, buffers): input-style
 // errors naming the tensor; run inside agree_on_success.
 template <class Float>
 void check_shards(const std::vector<BasicParameterShard<Float>>& shards, const std::string& path);
@@ -89,7 +84,7 @@ void require_same_on_all_ranks(MPI_Comm comm, const std::string& text, const std
 
 // Throws on every rank unless the slices of all ranks tile each tensor: every
 // element written by exactly one rank (checked by element count and by the sum of
-// element indices, modulo 2^64).
+// element indices over all runs, modulo 2^64).
 void require_tiling(MPI_Comm comm, const std::vector<ParameterShard>& shards,
                     const std::string& path);
 
