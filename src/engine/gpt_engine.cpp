@@ -32,7 +32,8 @@ GptEngine::GptEngine(const model::GptShape& shape, int real_vocab, int batch, in
     model::GptShape heads_here = shape;
     heads_here.n_embd = shape.n_embd / tp;
     heads_here.n_head = shape.n_head / tp;
-    model_options.cores = sequence::ulysses_attention_cores(*sp_, heads_here, batch, seq, ledger);
+    model_options.cores = sequence::ulysses_attention_cores(*sp_, heads_here, batch, seq, ledger,
+                                                            options.checkpointed_blocks);
   }
   model_options.checkpointed_blocks = options.checkpointed_blocks;
   const int local_seq = seq / sp_size();

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 
 #include "core/error.hpp"
 
@@ -39,29 +40,33 @@ UlyssesScratch::UlyssesScratch(MemoryLedger& ledger, const UlyssesLayout& qkv,
                      static_cast<std::int64_t>(plan.workspace_floats), MemoryCategory::workspace);
 }
 
+UlyssesSaved::UlyssesSaved(MemoryLedger& ledger, const std::string& prefix,
+                           const UlyssesLayout& qkv, const kernels::AttentionPlan& plan) {
+  const std::int64_t rows = qkv.head_rows(), cs = plan.channels;
+  const auto activation = MemoryCategory::activation;
+  qkv_heads = floats(ledger, prefix + "attn.qkv_heads", rows * 3 * cs, activation);
+  out_heads = floats(ledger, prefix + "attn.out_heads", rows * cs, activation);
+  attention = floats(ledger, prefix + "attn.saved", static_cast<std::int64_t>(plan.saved_floats),
+                     activation);
+}
+
 UlyssesAttention::UlyssesAttention(comm::Communicator& sp, const kernels::AttentionPlan& plan,
-                                   MemoryLedger& ledger, const std::string& name,
-                                   std::shared_ptr<UlyssesScratch> scratch)
+                                   std::shared_ptr<UlyssesScratch> scratch, UlyssesSaved saved)
     : sp_(sp),
       plan_(plan),
       qkv_layout_(layout_for(plan, sp.size(), 3)),
       out_layout_(layout_for(plan, sp.size(), 1)),
-      scratch_(std::move(scratch)) {
-  const std::int64_t rows = qkv_layout_.head_rows(), cs = plan.channels;
-  qkv_heads_ = floats(ledger, name + ".attn.qkv_heads", rows * 3 * cs, MemoryCategory::activation);
-  out_heads_ = floats(ledger, name + ".attn.out_heads", rows * cs, MemoryCategory::activation);
-  saved_ = floats(ledger, name + ".attn.saved", static_cast<std::int64_t>(plan.saved_floats),
-                  MemoryCategory::activation);
-}
+      scratch_(std::move(scratch)),
+      saved_(std::move(saved)) {}
 
 void UlyssesAttention::forward(const kernels::ConstMatrixF& qkv, const kernels::MatrixF& out) {
   const std::int64_t rows = qkv_layout_.head_rows(), cs = plan_.channels;
   float* send = scratch_->send.data<float>();
   float* recv = scratch_->recv.data<float>();
-  const auto qkv_heads = matrix(qkv_heads_, rows, 3 * cs);
-  const auto out_heads = matrix(out_heads_, rows, cs);
+  const auto qkv_heads = matrix(saved_.qkv_heads, rows, 3 * cs);
+  const auto out_heads = matrix(saved_.out_heads, rows, cs);
   sequence_to_heads(sp_, qkv_layout_, qkv, qkv_heads, send, recv);
-  kernels::attention_forward(plan_, qkv_heads, out_heads, flat(saved_),
+  kernels::attention_forward(plan_, qkv_heads, out_heads, flat(saved_.attention),
                              flat(scratch_->workspace));
   heads_to_sequence(sp_, out_layout_, out_heads, out, send, recv);
 }
@@ -73,9 +78,9 @@ void UlyssesAttention::backward(const kernels::ConstMatrixF& dout, const kernels
   const auto dout_heads = matrix(scratch_->dout_heads, rows, cs);
   const auto dqkv_heads = matrix(scratch_->dqkv_heads, rows, 3 * cs);
   sequence_to_heads(sp_, out_layout_, dout, dout_heads, send, recv);
-  kernels::attention_backward(plan_, dout_heads, matrix(qkv_heads_, rows, 3 * cs),
-                              matrix(out_heads_, rows, cs), flat(saved_), dqkv_heads,
-                              flat(scratch_->workspace));
+  kernels::attention_backward(plan_, dout_heads, matrix(saved_.qkv_heads, rows, 3 * cs),
+                              matrix(saved_.out_heads, rows, cs), flat(saved_.attention),
+                              dqkv_heads, flat(scratch_->workspace));
   heads_to_sequence(sp_, qkv_layout_, dqkv_heads, dqkv, send, recv);
 }
 
@@ -98,15 +103,24 @@ void check_sequence_parallel(int sp_size, const model::GptShape& shape, int seq)
 
 model::AttentionCoreFactory ulysses_attention_cores(comm::Communicator& sp,
                                                     const model::GptShape& shape, int batch,
-                                                    int seq, MemoryLedger& ledger) {
+                                                    int seq, MemoryLedger& ledger,
+                                                    int checkpointed_blocks) {
   const int size = sp.size();
   check_sequence_parallel(size, shape, seq);
   const auto plan = kernels::plan_attention(batch, seq, shape.n_embd / size, shape.n_head / size);
-  auto scratch = std::make_shared<UlyssesScratch>(
-      ledger, UlyssesLayout{batch, seq, size, shape.n_embd, 3}, plan);
-  return [&sp, &ledger, plan, scratch](int layer) -> std::unique_ptr<model::AttentionCore> {
-    return std::make_unique<UlyssesAttention>(sp, plan, ledger, "h." + std::to_string(layer),
-                                              scratch);
+  const UlyssesLayout qkv{batch, seq, size, shape.n_embd, 3};
+  auto scratch = std::make_shared<UlyssesScratch>(ledger, qkv, plan);
+  // Checkpointed blocks recompute their core's forward right before its
+  // backward, so one set serves them all, as BlockActivations does.
+  std::optional<UlyssesSaved> shared;
+  if (checkpointed_blocks > 0) shared.emplace(ledger, "blocks.checkpointed.", qkv, plan);
+  return [&sp, &ledger, plan, qkv, scratch, shared,
+          checkpointed_blocks](int layer) -> std::unique_ptr<model::AttentionCore> {
+    return std::make_unique<UlyssesAttention>(
+        sp, plan, scratch,
+        layer < checkpointed_blocks
+            ? *shared
+            : UlyssesSaved(ledger, "h." + std::to_string(layer) + ".", qkv, plan));
   };
 }
 

@@ -30,12 +30,25 @@ struct UlyssesScratch {
   Tensor workspace;               // plan.workspace_floats
 };
 
+// What a core's forward saves for its backward: the head-split inputs and
+// output of the attention kernels and what they keep themselves. A core
+// owns one set, unless its block is activation-checkpointed: then all
+// checkpointed blocks' cores share one, which the block's recompute refills.
+struct UlyssesSaved {
+  // prefix names the ledger entries ("h.3." or "blocks.checkpointed.").
+  UlyssesSaved(MemoryLedger& ledger, const std::string& prefix, const UlyssesLayout& qkv,
+               const kernels::AttentionPlan& plan);
+  Tensor qkv_heads, out_heads;  // [B·T, 3C/SP], [B·T, C/SP]
+  Tensor attention;             // plan.saved_floats
+};
+
 class UlyssesAttention final : public model::AttentionCore {
  public:
   // plan: attention over the full sequence T for NH/SP heads (C/SP
-  // channels), for B samples. name prefixes the ledger entries ("h.3").
-  UlyssesAttention(comm::Communicator& sp, const kernels::AttentionPlan& plan, MemoryLedger& ledger,
-                   const std::string& name, std::shared_ptr<UlyssesScratch> scratch);
+  // channels), for B samples. saved: the core's own set or the one shared by
+  // checkpointed blocks.
+  UlyssesAttention(comm::Communicator& sp, const kernels::AttentionPlan& plan,
+                   std::shared_ptr<UlyssesScratch> scratch, UlyssesSaved saved);
 
   // qkv [B·T/SP, 3C] → out [B·T/SP, C], this rank's positions.
   void forward(const kernels::ConstMatrixF& qkv, const kernels::MatrixF& out) override;
@@ -46,18 +59,18 @@ class UlyssesAttention final : public model::AttentionCore {
   kernels::AttentionPlan plan_;
   UlyssesLayout qkv_layout_, out_layout_;
   std::shared_ptr<UlyssesScratch> scratch_;
-  // Saved for backward: the head-split inputs and output of the attention
-  // kernels and what they keep themselves.
-  Tensor qkv_heads_, out_heads_, saved_;
+  UlyssesSaved saved_;
 };
 
 // What GptModel needs to give every block a UlyssesAttention on sp for a
 // micro-batch of `batch` samples of `seq` positions (the full sequence).
-// Throws an input Error naming [parallel] sp when sp's size does not divide
-// [model] n_head or the sequence length.
+// Blocks h.0 .. h.{checkpointed_blocks - 1} share one saved set. Throws an
+// input Error naming [parallel] sp when sp's size does not divide [model]
+// n_head or the sequence length.
 model::AttentionCoreFactory ulysses_attention_cores(comm::Communicator& sp,
                                                     const model::GptShape& shape, int batch,
-                                                    int seq, MemoryLedger& ledger);
+                                                    int seq, MemoryLedger& ledger,
+                                                    int checkpointed_blocks = 0);
 
 // Throws the input Errors above; nothing when sp_size divides both.
 void check_sequence_parallel(int sp_size, const model::GptShape& shape, int seq);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -35,13 +36,13 @@ struct Layout {
   MemoryLedger memory;
   std::unique_ptr<engine::GptEngine> engine;
 
-  Layout(int sp_size, const zero::ZeroOptions& zero, MPI_Comm world)
+  Layout(int sp_size, const zero::ZeroOptions& zero, MPI_Comm world, int checkpointed = 0)
       : topology(world, comm::ParallelSizes{1, sp_size, 1, 1}),
         dp_sp(topology.comm(comm::Group::dp_sp), "dp", &ledger, std::chrono::seconds(60)),
         sp(topology.comm(comm::Group::sp), "sp", &ledger, std::chrono::seconds(60)) {
-    engine =
-        std::make_unique<engine::GptEngine>(sp_shape(), kRealVocab, micro(), sp_shape().block_size,
-                                            zero, dp_sp, memory, engine::EngineOptions{&sp, 0});
+    engine = std::make_unique<engine::GptEngine>(sp_shape(), kRealVocab, micro(),
+                                                 sp_shape().block_size, zero, dp_sp, memory,
+                                                 engine::EngineOptions{&sp, checkpointed});
     engine->store().initialize(1234);
   }
   int replicas() const { return topology.size(comm::Group::dp); }
@@ -137,6 +138,33 @@ TEST(SequenceParallel, AllToAllVolumeFollowsTheFormula) {
         << "sp " << sp;
     // Nothing of it crosses the data-parallel group.
     EXPECT_EQ(layout.ledger.step_total(1, "dp", comm::CommOp::all_to_all).calls, 0);
+  }
+}
+
+// docs/activation_checkpointing.md's formula over a rank's N = B·T/SP rows:
+// a block saves 16·N·C + 4·N floats (its output among them) and its core the
+// head-split q|k|v and output, 4·B·T·C/SP = 4·N·C floats, plus the
+// attention's own saved floats. k checkpointed blocks keep their outputs and
+// share one set of the rest, the cores' included.
+TEST(SequenceParallel, LedgerActivationBytesFollowTheFormula) {
+  const auto shape = sp_shape();
+  for (int sp : {2, world_size()}) {
+    const std::uint64_t L = static_cast<std::uint64_t>(shape.n_layer), C = shape.n_embd,
+                        V = shape.vocab_size;
+    for (std::uint64_t k : {std::uint64_t{0}, std::uint64_t{1}, L}) {
+      Layout layout(sp, zero::ZeroOptions{}, MPI_COMM_WORLD, static_cast<int>(k));
+      const auto B = static_cast<std::uint64_t>(layout.micro());
+      const std::uint64_t N = B * shape.block_size / static_cast<std::uint64_t>(sp);
+      const auto heads = kernels::plan_attention(static_cast<int>(B), shape.block_size,
+                                                 shape.n_embd / sp, shape.n_head / sp);
+      const std::uint64_t S = 16 * N * C + 1 + 4 * N;
+      const std::uint64_t U = 4 * N * C + std::max<std::uint64_t>(heads.saved_floats, 1);
+      const std::uint64_t others = N * C + (N * C + 2 * N + N * V + N);
+      const std::uint64_t shared = k > 0 ? S - N * C + U : 0;
+      EXPECT_EQ(layout.memory.usage(MemoryCategory::activation, MemoryTier::device).peak,
+                4 * (others + (L - k) * (S + U) + k * N * C + shared))
+          << k << " of " << L << " blocks checkpointed, sp " << sp;
+    }
   }
 }
 
