@@ -80,9 +80,20 @@ std::unique_ptr<Request::State> Communicator::begin(const char* operation, CommO
   return state;
 }
 
-template <class Start, class Block>
+void Communicator::use_device_transport(std::shared_ptr<DeviceTransport> transport) {
+  device_ = std::move(transport);
+}
+
+template <class Start, class Block, class Device>
 Request Communicator::issue(Mode mode, std::unique_ptr<Request::State> state, Start start,
-                            Block block) {
+                            Block block, Device device) {
+  if (device_) {
+    device();
+    state->device = device_->completion();
+    if (mode == Mode::start) return Request(std::move(state));
+    state->wait_or_abort();
+    return Request();
+  }
   if (mode == Mode::start) {
     detail::check_mpi(start(&state->request), state->operation.c_str(), __FILE__, __LINE__);
     return Request(std::move(state));
@@ -107,7 +118,8 @@ Request Communicator::issue_all_reduce(Mode mode, void* buffer, std::int64_t cou
       [&](MPI_Request* r) {
         return MPI_Iallreduce(MPI_IN_PLACE, buffer, n, type, mpi_op, comm_, r);
       },
-      [&] { return MPI_Allreduce(MPI_IN_PLACE, buffer, n, type, mpi_op, comm_); });
+      [&] { return MPI_Allreduce(MPI_IN_PLACE, buffer, n, type, mpi_op, comm_); },
+      [&] { device_->all_reduce(buffer, count, dtype, op); });
 }
 
 Request Communicator::start_all_reduce(void* buffer, std::int64_t count, DType dtype, ReduceOp op) {
@@ -148,7 +160,8 @@ Request Communicator::issue_reduce_scatter(Mode mode, const void* send, void* re
   return issue(
       mode, std::move(state),
       [&](MPI_Request* r) { return MPI_Ireduce_scatter_block(send, recv, n, type, sum, comm_, r); },
-      [&] { return MPI_Reduce_scatter_block(send, recv, n, type, sum, comm_); });
+      [&] { return MPI_Reduce_scatter_block(send, recv, n, type, sum, comm_); },
+      [&] { device_->reduce_scatter(send, recv, recv_count, dtype); });
 }
 
 Request Communicator::start_reduce_scatter(const void* send, void* recv, std::int64_t recv_count,
@@ -182,7 +195,8 @@ Request Communicator::issue_all_gather(Mode mode, const void* send, void* recv,
       [&](MPI_Request* r) {
         return MPI_Iallgather(from, from_count, from_type, recv, n, type, comm_, r);
       },
-      [&] { return MPI_Allgather(from, from_count, from_type, recv, n, type, comm_); });
+      [&] { return MPI_Allgather(from, from_count, from_type, recv, n, type, comm_); },
+      [&] { device_->all_gather(send, recv, send_count, dtype); });
 }
 
 Request Communicator::start_all_gather(const void* send, void* recv, std::int64_t send_count,
@@ -208,7 +222,12 @@ Request Communicator::issue_all_to_all(Mode mode, const void* send, void* recv, 
   return issue(
       mode, std::move(state),
       [&](MPI_Request* r) { return MPI_Ialltoall(send, n, type, recv, n, type, comm_, r); },
-      [&] { return MPI_Alltoall(send, n, type, recv, n, type, comm_); });
+      [&] { return MPI_Alltoall(send, n, type, recv, n, type, comm_); },
+      [&] {
+        std::vector<std::int64_t> counts(static_cast<std::size_t>(size_), count), displs;
+        for (int r = 0; r < size_; ++r) displs.push_back(r * count);
+        device_->all_to_all_v(send, counts, displs, recv, counts, displs, dtype);
+      });
 }
 
 Request Communicator::start_all_to_all(const void* send, void* recv, std::int64_t count,
@@ -267,6 +286,10 @@ Request Communicator::issue_all_to_all_v(Mode mode, const void* send,
       [&] {
         return MPI_Alltoallv(send, table, table + n, type, recv, table + 2 * n, table + 3 * n, type,
                              comm_);
+      },
+      [&] {
+        device_->all_to_all_v(send, send_counts, send_displs, recv, recv_counts, recv_displs,
+                              dtype);
       });
 }
 
@@ -302,7 +325,8 @@ Request Communicator::issue_broadcast(Mode mode, void* buffer, std::int64_t coun
   return issue(
       mode, std::move(state),
       [&](MPI_Request* r) { return MPI_Ibcast(buffer, n, type, root, comm_, r); },
-      [&] { return MPI_Bcast(buffer, n, type, root, comm_); });
+      [&] { return MPI_Bcast(buffer, n, type, root, comm_); },
+      [&] { device_->broadcast(buffer, count, dtype, root); });
 }
 
 Request Communicator::start_broadcast(void* buffer, std::int64_t count, DType dtype, int root) {
@@ -325,7 +349,8 @@ Request Communicator::issue_send(Mode mode, const void* buffer, std::int64_t cou
   return issue(
       mode, std::move(state),
       [&](MPI_Request* r) { return MPI_Isend(buffer, n, type, dest, tag, comm_, r); },
-      [&] { return MPI_Send(buffer, n, type, dest, tag, comm_); });
+      [&] { return MPI_Send(buffer, n, type, dest, tag, comm_); },
+      [&] { device_->send(buffer, count, dtype, dest); });
 }
 
 Request Communicator::start_send(const void* buffer, std::int64_t count, DType dtype, int dest,
@@ -345,7 +370,8 @@ Request Communicator::issue_recv(Mode mode, void* buffer, std::int64_t count, DT
   return issue(
       mode, std::move(state),
       [&](MPI_Request* r) { return MPI_Irecv(buffer, n, type, source, tag, comm_, r); },
-      [&] { return MPI_Recv(buffer, n, type, source, tag, comm_, MPI_STATUS_IGNORE); });
+      [&] { return MPI_Recv(buffer, n, type, source, tag, comm_, MPI_STATUS_IGNORE); },
+      [&] { device_->recv(buffer, count, dtype, source); });
 }
 
 Request Communicator::start_recv(void* buffer, std::int64_t count, DType dtype, int source,

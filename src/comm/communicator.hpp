@@ -20,11 +20,10 @@
 #include <vector>
 
 #include "comm/comm_ledger.hpp"
+#include "comm/device_transport.hpp"
 #include "core/dtype.hpp"
 
 namespace strata::comm {
-
-enum class ReduceOp { sum, max };
 
 // A started non-blocking operation. wait() returns when it has completed (or
 // aborts the job at the timeout); test() reports completion without blocking
@@ -70,6 +69,12 @@ class Communicator {
   int size() const noexcept { return size_; }
   CommLedger* ledger() const noexcept { return ledger_; }
   std::chrono::milliseconds timeout() const noexcept { return timeout_; }
+
+  // From here on, buffer operations go to `transport` (NCCL, RCCL: device
+  // buffers), still counted and watched here; scalar reductions stay on
+  // MPI. The transport must span exactly this group, in its rank order.
+  void use_device_transport(std::shared_ptr<DeviceTransport> transport);
+  const DeviceTransport* device_transport() const noexcept { return device_.get(); }
 
   // In place: buffer holds this rank's contribution and receives the result.
   void all_reduce(void* buffer, std::int64_t count, DType dtype, ReduceOp op = ReduceOp::sum);
@@ -123,9 +128,12 @@ class Communicator {
   // Each operation's one body, for both forms: Mode::start makes the
   // non-blocking MPI call and returns its Request; Mode::block makes the
   // blocking call under the watchdog thread and returns an empty Request.
+  // With a device transport, `device` enqueues the operation there instead,
+  // and the Request (or the blocking wait) polls its completion.
   enum class Mode { start, block };
-  template <class Start, class Block>
-  static Request issue(Mode mode, std::unique_ptr<Request::State> state, Start start, Block block);
+  template <class Start, class Block, class Device>
+  Request issue(Mode mode, std::unique_ptr<Request::State> state, Start start, Block block,
+                Device device);
   Request issue_all_reduce(Mode mode, void* buffer, std::int64_t count, DType dtype, ReduceOp op);
   Request issue_reduce_scatter(Mode mode, const void* send, void* recv, std::int64_t recv_count,
                                DType dtype);
@@ -150,6 +158,7 @@ class Communicator {
   std::chrono::milliseconds timeout_;
   int rank_ = 0;
   int size_ = 1;
+  std::shared_ptr<DeviceTransport> device_;
 };
 
 }  // namespace strata::comm

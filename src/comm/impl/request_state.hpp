@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@ namespace strata::comm {
 
 struct Request::State {
   MPI_Request request = MPI_REQUEST_NULL;
+  // Set instead of request when a device transport carries the operation.
+  std::unique_ptr<DeviceCompletion> device;
   // Non-blocking collectives may read their count and displacement arrays
   // until they complete (all_to_all_v), so the request owns them.
   std::vector<int> counts_and_displacements;
