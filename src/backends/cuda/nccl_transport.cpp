@@ -5,18 +5,12 @@
 #include <string>
 #include <utility>
 
+#include "backends/cuda/cuda_check.hpp"
 #include "core/check.hpp"
 #include "core/error.hpp"
 
 namespace strata::backends::cuda {
 namespace {
-
-void check_cuda(cudaError_t status, const char* call) {
-  if (status == cudaSuccess) return;
-  throw STRATA_ERROR(std::string(call) + " failed: " + cudaGetErrorString(status), "CUDA runtime",
-                     "check the GPU binding of this rank (CUDA_VISIBLE_DEVICES, --gpus-per-task) "
-                     "and that the driver matches the CUDA toolkit (docs/gpu.md)");
-}
 
 void check_nccl(ncclResult_t status, const char* call) {
   if (status == ncclSuccess) return;
@@ -73,17 +67,6 @@ class EventCompletion final : public comm::DeviceCompletion {
 
 }  // namespace
 
-int visible_cuda_devices(std::string* why_none) {
-  int count = 0;
-  const cudaError_t status = cudaGetDeviceCount(&count);
-  if (status != cudaSuccess) {
-    if (why_none) *why_none = cudaGetErrorString(status);
-    return 0;
-  }
-  if (count == 0 && why_none) *why_none = "the driver reports no CUDA device";
-  return count;
-}
-
 NcclTransport::NcclTransport(MPI_Comm comm, int device) {
   STRATA_CHECK_MPI(MPI_Comm_rank(comm, &rank_));
   STRATA_CHECK_MPI(MPI_Comm_size(comm, &size_));
@@ -101,7 +84,7 @@ NcclTransport::NcclTransport(MPI_Comm comm, int device) {
                        "NCCL communicator",
                        "run on GPU nodes with one visible GPU per rank (srun --gpus-per-task=1, "
                        "or CUDA_VISIBLE_DEVICES from SLURM_LOCALID; docs/gpu.md), or build "
-                       "without STRATA_ENABLE_NCCL for CPU runs");
+                       "without STRATA_ENABLE_CUDA_BACKEND for CPU runs");
   check_cuda(cudaSetDevice(device), "cudaSetDevice");
   ncclUniqueId id{};
   if (rank_ == 0) check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");

@@ -52,8 +52,4 @@ class NcclTransport final : public comm::DeviceTransport {
   int rank_ = 0, size_ = 1;
 };
 
-// The CUDA devices this process sees (0 without a driver or a GPU), and a
-// one-line reason when there are none, for messages.
-int visible_cuda_devices(std::string* why_none = nullptr);
-
 }  // namespace strata::backends::cuda

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/cuda/cuda_check.hpp"
 #include "backends/cuda/nccl_transport.hpp"
 #include "comm/communicator.hpp"
 #include "core/error.hpp"
