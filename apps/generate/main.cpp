@@ -24,8 +24,10 @@
 #include "kernels/blas_runtime.hpp"
 #include "sampling.hpp"
 
+// Inside namespace strata rather than `using namespace strata`: the latter
+// makes strata::log collide with ::log in the math headers nvcc appends.
+namespace strata {
 namespace {
-using namespace strata;
 
 struct GenerateOptions {
   std::string checkpoint = "latest";
@@ -136,8 +138,9 @@ int run_generate(int argc, char** argv) {
   return 0;
 }
 }  // namespace
+}  // namespace strata
 
 int main(int argc, char** argv) {
   strata::kernels::ensure_blas_tuning(argc, argv);
-  return strata::run_app("strata-generate", argc, argv, run_generate);
+  return strata::run_app("strata-generate", argc, argv, strata::run_generate);
 }

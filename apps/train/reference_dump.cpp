@@ -23,8 +23,10 @@
 #include "io/token_dataset.hpp"
 #include "kernels/blas_runtime.hpp"
 
+// Inside namespace strata rather than `using namespace strata`: the latter
+// makes strata::log collide with ::log in the math headers nvcc appends.
+namespace strata {
 namespace {
-using namespace strata;
 namespace h5 = io::h5;
 
 struct DumpOptions {
@@ -169,8 +171,9 @@ int dump(int argc, char** argv) {
   return 0;
 }
 }  // namespace
+}  // namespace strata
 
 int main(int argc, char** argv) {
   strata::kernels::ensure_blas_tuning(argc, argv);
-  return strata::run_app("strata-reference-dump", argc, argv, dump);
+  return strata::run_app("strata-reference-dump", argc, argv, strata::dump);
 }

@@ -10,6 +10,11 @@
 #include "kernels/attention_fused_blocks.hpp"
 #include "kernels/attention_heads.hpp"
 
+// Host code only. Under CUDA, nvcc's device pass (which defines
+// __CUDA_ARCH__) has nothing to compile here, and nvcc 13.0's device front
+// end crashes on this file's vector loops, so that pass does not see them.
+#if !defined(__CUDA_ARCH__)
+
 namespace strata::kernels::attention_detail {
 namespace {
 
@@ -243,3 +248,5 @@ void fused_backward(const AttentionPlan& plan, const ConstMatrixF& dout, const C
 }
 
 }  // namespace strata::kernels::attention_detail
+
+#endif  // !defined(__CUDA_ARCH__)

@@ -2,8 +2,8 @@
 # check_tensor_parallel.sh <mpirun> <strata-train> <deck> <token file> <scratch dir> <N>
 # Rule 1 through the app for Megatron tensor parallelism, the issue's
 # layouts, each with and without every block checkpointed: tp 2, tp 4,
-# tp 2 x sp 2, and tp 2 x dp 2 under ZeRO-3 (6 rows per replica of the
-# global 12). Every loss and gradient norm equals the one-rank run's of its
+# tp 2 x sp 2, tp 2 x dp 2 under ZeRO-3 (6 rows per replica of the global
+# 12), and all three at once, tp 2 x sp 2 x dp 2 under ZeRO-3 (8 ranks). Every loss and gradient norm equals the one-rank run's of its
 # step within 1e-5 relative. Then checkpoints across layouts: the tp 2 x
 # dp 2 ZeRO-3 run's step-N/2 checkpoint resumes on one rank and at tp 4,
 # and both finish on the one-rank trajectory.
@@ -33,6 +33,7 @@ run tp4 4 --parallel.tp=4
 run tp2sp2 4 --parallel.tp=2 --parallel.sp=2
 run tp2dp2-zero3 4 --parallel.tp=2 --train.micro_batch=6 --zero.stage=3 \
   --checkpoint.every=$((n / 2))
+run tp2sp2dp2-zero3 8 --parallel.tp=2 --parallel.sp=2 --train.micro_batch=6 --zero.stage=3
 
 half="$scratch/tp2dp2-zero3-ckpt-false/checkpoints/step-$((n / 2)).h5"
 [[ -f "$half" ]] || { echo "FAIL: the tp 2 x dp 2 run wrote no $half" >&2; exit 1; }
