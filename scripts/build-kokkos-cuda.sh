@@ -243,6 +243,7 @@ run_check() {
   local check_build="$build_root/check"
   say "compiling the check program against $prefix"
   rm -rf "$check_build"
+  mkdir -p "$build_root"  # an up-to-date prefix skips the build that makes it
   local args
   mapfile -t args < "$prefix/strata-cmake-args.txt"
   cmake -S "$patch_dir/check" -B "$check_build" -DCMAKE_BUILD_TYPE=Release \
