@@ -42,8 +42,8 @@ class EmbeddingLayer final : public Layer {
   GptShape shape_;
   comm::Communicator* tp_;
   std::vector<ParamSpec> specs_;
-  std::int64_t vocab_begin_ = 0, vocab_rows_ = 0;  // this rank's rows of wte
-  Tensor out_;                                     // [B·T, C]
+  tensor_parallel::VocabShard shard_;  // this rank's rows of wte
+  Tensor out_;                         // [B·T, C]
 };
 
 // Backward scratch that no block keeps between calls, shared by all blocks

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../support/layer_views.hpp"
+#include "../support/mpi_world.hpp"
 #include "comm/comm_ledger.hpp"
 #include "comm/communicator.hpp"
 #include "core/error.hpp"
@@ -26,6 +27,9 @@
 
 namespace strata::tensor_parallel {
 namespace {
+
+using strata::testing::world_rank;
+using strata::testing::world_size;
 
 constexpr int kBatch = 2, kSeq = 8, kRealVocab = 61;
 constexpr std::int64_t kRows = kBatch * kSeq;
@@ -104,16 +108,7 @@ std::vector<float> to_host(const kernels::VectorF& v) {
   return out;
 }
 
-struct World {
-  int rank = 0, size = 1;
-  World() {
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-  }
-};
-
 void expect_tp_equals_one_rank(int checkpointed) {
-  const World world;
   ModelRun one(model::ModelOptions{});
   const double want = one.forward();
   one.backward();
@@ -126,17 +121,17 @@ void expect_tp_equals_one_rank(int checkpointed) {
   const double got = run.forward();
   run.backward();
 
-  EXPECT_NEAR(got, want, 1e-5 * want) << "loss on rank " << world.rank;
+  EXPECT_NEAR(got, want, 1e-5 * want) << "loss on rank " << world_rank();
   ASSERT_EQ(run.specs.size(), one.specs.size());
   for (std::size_t i = 0; i < run.specs.size(); ++i) {
     const auto& spec = run.specs[i];
     const auto whole = to_host(one.grads[i]);
-    EXPECT_EQ(spec.split.has_value(), world.size > 1 && spec.name != "wpe.weight" &&
+    EXPECT_EQ(spec.split.has_value(), world_size() > 1 && spec.name != "wpe.weight" &&
                                           spec.name.find("ln_") == std::string::npos &&
                                           spec.name.find("c_proj.bias") == std::string::npos)
         << spec.name;
     const auto expected = spec.split ? slice(whole, spec.shape, *spec.split) : whole;
-    expect_close(to_host(run.grads[i]), expected, spec.name.c_str(), world.rank);
+    expect_close(to_host(run.grads[i]), expected, spec.name.c_str(), world_rank());
   }
 }
 
@@ -150,7 +145,6 @@ TEST(TensorParallelModel, CheckpointedBlocksRecomputeTheSameGradients) {
 // block's two g forward and two f backward (N·C each), the vocabulary-
 // parallel loss's max and sums (N and 2N), the head's f backward (N·C).
 TEST(TensorParallelModel, LedgerShowsTwoAllReducesEachWayPerBlock) {
-  const World world;
   comm::CommLedger comm_ledger;
   comm::Communicator tp(MPI_COMM_WORLD, "tp", &comm_ledger, std::chrono::seconds(60));
   model::ModelOptions options;
@@ -170,7 +164,7 @@ TEST(TensorParallelModel, LedgerShowsTwoAllReducesEachWayPerBlock) {
   };
   run.forward(delta(forward));
   run.backward(delta(backward));
-  if (world.size == 1) {
+  if (world_size() == 1) {
     EXPECT_EQ(comm_ledger.total("tp", comm::CommOp::all_reduce).calls, 0) << "one rank: none";
     return;
   }
@@ -197,15 +191,14 @@ TEST(TensorParallelModel, LedgerShowsTwoAllReducesEachWayPerBlock) {
 // [N, V/t] and the losses. k checkpointed blocks keep their outputs and
 // share one set of the rest.
 TEST(TensorParallelModel, LedgerActivationBytesFollowTheFormula) {
-  const World world;
   comm::Communicator tp(MPI_COMM_WORLD, "tp", nullptr, std::chrono::seconds(60));
   model::ModelOptions options;
   options.tp = &tp;
   const auto s = shape();
-  const std::uint64_t t = static_cast<std::uint64_t>(world.size), N = kRows, C = s.n_embd,
+  const std::uint64_t t = static_cast<std::uint64_t>(world_size()), N = kRows, C = s.n_embd,
                       V = s.vocab_size, L = s.n_layer;
   const auto plan =
-      kernels::plan_attention(kBatch, kSeq, s.n_embd / world.size, s.n_head / world.size);
+      kernels::plan_attention(kBatch, kSeq, s.n_embd / world_size(), s.n_head / world_size());
   const std::uint64_t S = 4 * N * C + 8 * N * C / t + 4 * N * C / t +
                           std::max<std::uint64_t>(plan.saved_floats, 1) + 4 * N;
   const std::uint64_t others = N * C + (N * C + 2 * N + N * V / t + N);
@@ -219,8 +212,7 @@ TEST(TensorParallelModel, LedgerActivationBytesFollowTheFormula) {
 }
 
 TEST(TensorParallelModel, TpMustDivideHeadsAndVocabulary) {
-  const World world;
-  if (world.size == 1) return;  // one rank holds every head of any count
+  if (world_size() == 1) return;  // one rank holds every head of any count
   comm::Communicator tp(MPI_COMM_WORLD, "tp", nullptr, std::chrono::seconds(60));
   model::ModelOptions options;
   options.tp = &tp;
@@ -233,10 +225,10 @@ TEST(TensorParallelModel, TpMustDivideHeadsAndVocabulary) {
     }
     return std::string("no error");
   };
-  const int heads = world.size + 1;  // 3 heads over 2 ranks, 5 over 4
+  const int heads = world_size() + 1;  // 3 heads over 2 ranks, 5 over 4
   const std::string heads_error = message(model::GptShape{1, heads, 8 * heads, 8, 64, true});
   EXPECT_NE(heads_error.find("[parallel] tp"), std::string::npos) << heads_error;
-  EXPECT_NE(heads_error.find("= " + std::to_string(world.size) +
+  EXPECT_NE(heads_error.find("= " + std::to_string(world_size()) +
                              " does not divide [model] n_head = " + std::to_string(heads)),
             std::string::npos)
       << heads_error;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <vector>
 
+#include "../support/mpi_world.hpp"
 #include "comm/communicator.hpp"
 #include "core/memory_ledger.hpp"
 #include "model/gpt_model.hpp"
@@ -17,9 +18,7 @@ namespace strata::tensor_parallel {
 namespace {
 
 TEST(WholeGrads, AveragedOverTheTpGroupSplitPiecesUntouched) {
-  int rank = 0, size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  const int rank = testing::world_rank(), size = testing::world_size();
   comm::Communicator tp(MPI_COMM_WORLD, "tp", nullptr, std::chrono::seconds(60));
   comm::Communicator dp(MPI_COMM_SELF, "dp", nullptr, std::chrono::seconds(60));
   MemoryLedger ledger;

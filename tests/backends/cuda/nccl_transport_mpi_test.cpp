@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../../support/mpi_world.hpp"
 #include "backends/cuda/cuda_check.hpp"
 #include "backends/cuda/nccl_transport.hpp"
 #include "comm/communicator.hpp"
@@ -22,11 +23,7 @@
 namespace strata::backends::cuda {
 namespace {
 
-int world_rank() {
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  return rank;
-}
+using strata::testing::world_rank;
 
 // A device copy of host floats, freed at scope exit.
 struct DeviceFloats {
