@@ -23,9 +23,6 @@ struct TensorStorage {
 
 namespace {
 
-constexpr bool kDeviceIsHostAccessible =
-    Kokkos::SpaceAccessibility<Kokkos::HostSpace, DeviceMemorySpace>::accessible;
-
 template <class Element>
 void widen_all(const unsigned char* bytes, std::size_t count, float* out) {
   const Element* elements = reinterpret_cast<const Element*>(bytes);
@@ -99,7 +96,7 @@ Tensor::Tensor(bool zero_fill, MemoryLedger& ledger, std::string name, DType dty
 long Tensor::use_count() const noexcept { return storage_.use_count(); }
 
 bool Tensor::host_accessible() const noexcept {
-  return defined() && (tier_ == MemoryTier::host || kDeviceIsHostAccessible);
+  return defined() && (tier_ == MemoryTier::host || kDeviceMemoryIsHostMemory);
 }
 
 unsigned char* Tensor::raw_bytes() const noexcept {
@@ -117,7 +114,7 @@ std::vector<float> Tensor::to_fp32() const {
       case DType::fp16: widen_all<fp16_t>(bytes, count, values.data()); break;
     }
   };
-  if (tier_ == MemoryTier::host || kDeviceIsHostAccessible) {
+  if (tier_ == MemoryTier::host || kDeviceMemoryIsHostMemory) {
     widen_from(raw_bytes());
   } else {
     // A GPU tensor: stage its bytes on the host; the staging copy is counted.
@@ -151,7 +148,7 @@ void Tensor::copy_from_fp32(const float* values, std::size_t count) {
       case DType::fp16: narrow_all<fp16_t>(values, count, bytes); break;
     }
   };
-  if (tier_ == MemoryTier::host || kDeviceIsHostAccessible) {
+  if (tier_ == MemoryTier::host || kDeviceMemoryIsHostMemory) {
     narrow_into(raw_bytes());
   } else {
     const LedgerReservation staging = storage_->reservation.reserve_in_same_ledger(

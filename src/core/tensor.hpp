@@ -20,6 +20,12 @@ namespace strata {
 using Shape = std::vector<std::int64_t>;
 using DeviceMemorySpace = Kokkos::DefaultExecutionSpace::memory_space;
 
+// False on the GPU backends: there the host may not dereference device
+// tensors, and code that works on raw pointers (the ZeRO store) must run
+// Kokkos kernels or copy through the host.
+inline constexpr bool kDeviceMemoryIsHostMemory =
+    Kokkos::SpaceAccessibility<Kokkos::HostSpace, DeviceMemorySpace>::accessible;
+
 template <class T>
 using DeviceSpan = Kokkos::View<T*, DeviceMemorySpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
 template <class T>

@@ -10,6 +10,7 @@
 
 #include "core/app.hpp"
 #include "core/error.hpp"
+#include "core/tensor.hpp"
 
 namespace strata::engine {
 
@@ -22,6 +23,27 @@ int checkpointed_blocks(const config::Config& config) {
   if (!ac.enabled) return 0;
   return ac.num_blocks == 0 ? config.model.n_layer : ac.num_blocks;
 }
+
+namespace {
+
+// What a GPU build (device memory apart from the host's) does not run yet:
+// collectives on device buffers need the NCCL/RCCL transport wired into the
+// app (Debian's Open MPI is not CUDA-aware), and checkpoints need their
+// host staging.
+void require_supported_on_device(const config::Config& config, int world_size) {
+  if (world_size > 1)
+    throw_input_error("the launch (" + std::to_string(world_size) + " ranks)",
+                      "asks for several ranks, but this GPU build of strata-train trains on one "
+                      "GPU only: its collectives on device memory are not wired to NCCL yet",
+                      "run one rank (mpirun -np 1), or use the CPU build for multi-rank runs");
+  if (config.checkpoint.every > 0)
+    throw_input_error("[checkpoint] every = " + std::to_string(config.checkpoint.every),
+                      "asks for checkpoints, which this GPU build cannot write yet (device "
+                      "buffers have no host staging for HDF5)",
+                      "set [checkpoint] every = 0, or use the CPU build");
+}
+
+}  // namespace
 
 void require_supported(const config::Config& config, int world_size) {
   const auto& parallel = config.parallel;
@@ -51,6 +73,7 @@ void require_supported(const config::Config& config, int world_size) {
         "[model] dropout",
         "is " + std::to_string(config.model.dropout) + ", but dropout is not implemented yet",
         "set [model] dropout = 0");
+  if constexpr (!kDeviceMemoryIsHostMemory) require_supported_on_device(config, world_size);
 }
 
 void prepare_output_dir(const std::string& dir) {

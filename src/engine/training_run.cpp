@@ -105,6 +105,12 @@ TrainingSummary run_training(const config::Config& config, MPI_Comm comm) {
     io::prepare_checkpoint_dir(config.checkpoint.dir);
     resume = io::resolve_resume(config.checkpoint.dir, config.checkpoint.resume);
   });
+  if (resume && !kDeviceMemoryIsHostMemory)
+    throw_input_error("[checkpoint] resume = " + config.checkpoint.resume,
+                      "found " + *resume +
+                          ", but this GPU build cannot read checkpoints yet (device buffers "
+                          "have no host staging for HDF5)",
+                      "start in a fresh [checkpoint] dir, or resume with the CPU build");
   TrainingProgress progress;
   if (resume) {
     progress = load_checkpoint(comm, engine.store(), *resume, train.seed);

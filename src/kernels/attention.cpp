@@ -13,6 +13,22 @@
 
 namespace strata::kernels {
 
+namespace {
+// The host variants issue BLAS calls per head, or run vector loops, from
+// host code: device memory takes the portable variant.
+constexpr bool kHostMemory = Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemSpace>::accessible;
+
+// In device memory: the materialised variant (its GEMMs on the vendor BLAS)
+// while its B·NH·T² saved floats stay modest, the portable one, which saves
+// one float per row, for longer sequences. At gpt2-124M, T = 1024, B = 8 on
+// an H100 a layer's forward and backward took about 26 ms materialised
+// against 86 ms portable (docs/gpu.md).
+constexpr int kDeviceMaterializedMaxSeq = 2048;
+AttentionAlgo device_choice(int seq) {
+  return seq <= kDeviceMaterializedMaxSeq ? AttentionAlgo::materialized : AttentionAlgo::portable;
+}
+}  // namespace
+
 float AttentionPlan::scale() const { return 1.0f / std::sqrt(static_cast<float>(head_size())); }
 
 AttentionPlan plan_attention(int batch, int seq, int channels, int heads,
@@ -40,9 +56,16 @@ AttentionPlan plan_attention(int batch, int seq, int channels, int heads,
                        "strata::kernels::plan_attention",
                        "use AttentionAlgo::automatic, which falls back to materialized");
   }
+  if (!kHostMemory && options.algo != AttentionAlgo::automatic &&
+      options.algo != AttentionAlgo::portable && options.algo != AttentionAlgo::materialized) {
+    throw STRATA_ERROR("a host attention variant was asked for in device memory",
+                       "strata::kernels::plan_attention",
+                       "use AttentionAlgo::automatic, which picks portable there");
+  }
   const bool fused_wins =
       fused_fits && attention_detail::fused_preferred() && seq < AttentionPlan::fused_below_seq;
   plan.algo = options.algo != AttentionAlgo::automatic ? options.algo
+              : !kHostMemory                           ? device_choice(seq)
               : fused_wins                             ? AttentionAlgo::fused
               : seq < AttentionPlan::tiled_from_seq    ? AttentionAlgo::materialized
                                                        : AttentionAlgo::tiled;
@@ -58,10 +81,14 @@ AttentionPlan plan_attention(int batch, int seq, int channels, int heads,
     // QKᵀ GEMM, the softmax and the PV GEMM, and skipping the blocks above
     // the diagonal saves up to half the FLOPs; 64 was fastest forward +
     // backward at T = 256 and within noise of the best at 1024 (docs/blas.md).
-    plan.block_q = options.block_q > 0 ? options.block_q : 64;
+    // (Device memory: whole heads, no panels; block_q = T says so.)
+    plan.block_q = !kHostMemory ? seq : options.block_q > 0 ? options.block_q : 64;
     plan.block_k = seq;
     plan.saved_floats = heads_total * t * t;
     plan.workspace_floats = t * t + t;  // backward: dP/dS of one head, and D
+  } else if (plan.algo == AttentionAlgo::portable) {
+    plan.saved_floats = heads_total * t;      // log-sum-exp per row
+    plan.workspace_floats = heads_total * t;  // backward: D per row
   } else {
     // 128 queries × 64 keys: the best forward + backward at T = 1024 in the
     // sweep of docs/blas.md (backward, five GEMMs per tile, dominates).
@@ -92,22 +119,17 @@ void check_arguments(const AttentionPlan& plan, const ConstMatrixF& qkv, std::si
   }
 }
 
-// The attention kernels issue BLAS calls per head from host code.
-void require_host_memory() {
-  if constexpr (!Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemSpace>::accessible) {
-    throw STRATA_ERROR("attention has no device implementation yet", "strata::kernels::attention",
-                       "build Strata for a host execution space");
-  }
-}
-
 }  // namespace
 
 void attention_forward(const AttentionPlan& plan, const ConstMatrixF& qkv, const MatrixF& out,
                        const VectorF& saved, const VectorF& workspace) {
-  require_host_memory();
   check_arguments(plan, qkv, out.extent(1), out.extent(0), saved.extent(0), workspace.extent(0));
-  if (plan.algo == AttentionAlgo::fused) {
+  if (plan.algo == AttentionAlgo::portable) {
+    attention_detail::portable_forward(plan, qkv, out, saved);
+  } else if (plan.algo == AttentionAlgo::fused) {
     attention_detail::fused_forward(plan, qkv, out, saved, workspace);
+  } else if (plan.algo == AttentionAlgo::materialized && !kHostMemory) {
+    attention_detail::materialized_portable_forward(plan, qkv, out, saved);
   } else if (plan.algo == AttentionAlgo::materialized) {
     attention_detail::materialized_forward(plan, qkv, out, saved, workspace);
   } else {
@@ -118,7 +140,6 @@ void attention_forward(const AttentionPlan& plan, const ConstMatrixF& qkv, const
 void attention_backward(const AttentionPlan& plan, const ConstMatrixF& dout,
                         const ConstMatrixF& qkv, const ConstMatrixF& out, const ConstVectorF& saved,
                         const MatrixF& dqkv, const VectorF& workspace) {
-  require_host_memory();
   check_arguments(plan, qkv, out.extent(1), out.extent(0), saved.extent(0), workspace.extent(0));
   if (dout.extent(0) != out.extent(0) || dout.extent(1) != out.extent(1) ||
       dqkv.extent(0) != qkv.extent(0) || dqkv.extent(1) != qkv.extent(1)) {
@@ -126,8 +147,12 @@ void attention_backward(const AttentionPlan& plan, const ConstMatrixF& dout,
                        "strata::kernels::attention_backward",
                        "this is a bug in Strata; please report it");
   }
-  if (plan.algo == AttentionAlgo::fused) {
+  if (plan.algo == AttentionAlgo::portable) {
+    attention_detail::portable_backward(plan, dout, qkv, out, saved, dqkv, workspace);
+  } else if (plan.algo == AttentionAlgo::fused) {
     attention_detail::fused_backward(plan, dout, qkv, out, saved, dqkv, workspace);
+  } else if (plan.algo == AttentionAlgo::materialized && !kHostMemory) {
+    attention_detail::materialized_portable_backward(plan, dout, qkv, out, saved, dqkv, workspace);
   } else if (plan.algo == AttentionAlgo::materialized) {
     attention_detail::materialized_backward(plan, dout, qkv, out, saved, dqkv, workspace);
   } else {

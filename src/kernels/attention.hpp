@@ -16,6 +16,8 @@ enum class AttentionAlgo {
   materialized,  // per head the T×T probabilities, saved for backward: fast for short T
   tiled,         // only a log-sum-exp per row saved; scores recomputed in backward: O(T) memory
   fused,         // materialized in our own vector loops, no BLAS: head sizes 16, 32, 48, 64
+  portable,      // Kokkos teams, one row each; a log-sum-exp per row saved: the one
+                 // variant for device memory (CUDA, HIP), which automatic always picks there
 };
 
 // Everything forward and backward must agree on, fixed once per model: the

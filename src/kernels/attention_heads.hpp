@@ -59,5 +59,18 @@ void tiled_forward(const AttentionPlan& plan, const ConstMatrixF& qkv, const Mat
 void tiled_backward(const AttentionPlan& plan, const ConstMatrixF& dout, const ConstMatrixF& qkv,
                     const ConstMatrixF& out, const ConstVectorF& saved, const MatrixF& dqkv,
                     const VectorF& workspace);
+// The materialised variant's device form (attention_materialized_portable.cpp):
+// whole heads, Kokkos row kernels; the plan's buffers.
+void materialized_portable_forward(const AttentionPlan& plan, const ConstMatrixF& qkv,
+                                   const MatrixF& out, const VectorF& saved);
+void materialized_portable_backward(const AttentionPlan& plan, const ConstMatrixF& dout,
+                                    const ConstMatrixF& qkv, const ConstMatrixF& out,
+                                    const ConstVectorF& saved, const MatrixF& dqkv,
+                                    const VectorF& workspace);
+void portable_forward(const AttentionPlan& plan, const ConstMatrixF& qkv, const MatrixF& out,
+                      const VectorF& saved);
+void portable_backward(const AttentionPlan& plan, const ConstMatrixF& dout, const ConstMatrixF& qkv,
+                       const ConstMatrixF& out, const ConstVectorF& saved, const MatrixF& dqkv,
+                       const VectorF& workspace);
 
 }  // namespace strata::kernels::attention_detail

@@ -198,15 +198,37 @@ void layernorm_backward(const ConstMatrixF& dout, const ConstMatrixF& inp,
         backward_row(g + n * g_ld, x + n * x_ld, w, mu[n], rs[n], C, dx + n * dx_ld);
       });
 
-  for_each(
-      "strata::layernorm_backward_dparams", (C + kWidth - 1) / kWidth,
-      [=](std::int64_t block) {
-        const std::int64_t c0 = block * kWidth, c1 = c0 + kWidth < C ? c0 + kWidth : C;
-        param_columns_host(g, x, g_ld, x_ld, mu, rs, N, c0, c1, dw, db);
-      },
-      KOKKOS_LAMBDA(std::int64_t block) {
-        const std::int64_t c0 = block * kWidth, c1 = c0 + kWidth < C ? c0 + kWidth : C;
-        param_columns(g, x, g_ld, x_ld, mu, rs, N, c0, c1, dw, db);
+  if (kHostExec) {
+    Kokkos::parallel_for(
+        "strata::layernorm_backward_dparams",
+        Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(0, (C + kWidth - 1) / kWidth),
+        [=](std::int64_t block) {
+          const std::int64_t c0 = block * kWidth, c1 = c0 + kWidth < C ? c0 + kWidth : C;
+          param_columns_host(g, x, g_ld, x_ld, mu, rs, N, c0, c1, dw, db);
+        });
+    return;
+  }
+  // A device: one team per column, its threads splitting the rows (one
+  // thread per column leaves a GPU nearly idle); each sum is added once.
+  using Team = Kokkos::TeamPolicy<ExecSpace>;
+  Kokkos::parallel_for(
+      "strata::layernorm_backward_dparams", Team(C, Kokkos::AUTO),
+      KOKKOS_LAMBDA(const Team::member_type& team) {
+        const std::int64_t c = team.league_rank();
+        float dw_sum = 0, db_sum = 0;
+        Kokkos::parallel_reduce(
+            Kokkos::TeamThreadRange(team, N),
+            [&](std::int64_t n, float& sum) {
+              sum += g[n * g_ld + c] * ((x[n * x_ld + c] - mu[n]) * rs[n]);
+            },
+            dw_sum);
+        Kokkos::parallel_reduce(
+            Kokkos::TeamThreadRange(team, N),
+            [&](std::int64_t n, float& sum) { sum += g[n * g_ld + c]; }, db_sum);
+        Kokkos::single(Kokkos::PerTeam(team), [&]() {
+          dw[c] += dw_sum;
+          db[c] += db_sum;
+        });
       });
 }
 

@@ -72,11 +72,19 @@ void add_column_sums(const ConstMatrixF& dout, const VectorF& dbias) {
                                             block_width(block, cols), db + block * kSumBlock);
                          });
   } else {
+    // A device: one team per column, its threads splitting the rows (a
+    // thread per block of columns leaves a GPU nearly idle: 80 ms a call
+    // at gpt2-124M, docs/gpu.md); each sum is added once.
+    using Team = Kokkos::TeamPolicy<ExecSpace>;
     Kokkos::parallel_for(
-        "strata::matmul_dbias", Kokkos::RangePolicy<ExecSpace>(0, blocks),
-        KOKKOS_LAMBDA(std::size_t block) {
-          column_sums(g + block * kSumBlock, ld, rows, block_width(block, cols),
-                      db + block * kSumBlock);
+        "strata::matmul_dbias", Team(static_cast<int>(cols), Kokkos::AUTO),
+        KOKKOS_LAMBDA(const Team::member_type& team) {
+          const auto j = static_cast<std::size_t>(team.league_rank());
+          float sum = 0;
+          Kokkos::parallel_reduce(
+              Kokkos::TeamThreadRange(team, rows),
+              [&](std::size_t i, float& partial) { partial += g[i * ld + j]; }, sum);
+          Kokkos::single(Kokkos::PerTeam(team), [&]() { db[j] += sum; });
         });
   }
 }

@@ -223,7 +223,7 @@ void ZeroStore::zero_grads() {
   Impl& s = *impl_;
   for (Tensor* grads : {&s.full_grads, &s.local_grads})
     if (grads->defined())
-      std::fill_n(static_cast<std::byte*>(grads->raw_data()), grads->bytes(), std::byte{0});
+      impl::fill_zero(grads->raw_data(), static_cast<std::size_t>(grads->bytes()));
 }
 
 }  // namespace strata::zero

@@ -23,6 +23,30 @@ void for_each_param_run(const Chunk& chunk, Visit&& visit) {
   }
 }
 
+// The fp32 copy of a 16-bit gradient chunk that AdamW reads. Host memory:
+// a reused vector, as the host optimizer of ZeRO-Offload has always had.
+// Device memory: a workspace tensor in the ledger, since the optimizer's
+// kernels run there.
+class WidenedGrads {
+ public:
+  explicit WidenedGrads(MemoryLedger& ledger) : ledger_(ledger) {}
+  float* reserve(std::int64_t count) {
+    if constexpr (kDeviceMemoryIsHostMemory) {
+      host_.resize(static_cast<std::size_t>(count));
+      return host_.data();
+    }
+    if (!device_.defined() || device_.numel() < count)
+      device_ =
+          Tensor(ledger_, "zero.grads.widened", DType::fp32, {count}, MemoryCategory::workspace);
+    return device_.data<float>();
+  }
+
+ private:
+  MemoryLedger& ledger_;
+  std::vector<float> host_;
+  Tensor device_;
+};
+
 }  // namespace
 
 double ZeroStore::grad_sum_of_squares() {
@@ -92,14 +116,14 @@ bool ZeroStore::has_overflow() {
 
 void ZeroStore::step(std::int64_t step_count, const kernels::AdamWHyper& hyper, float grad_scale) {
   Impl& s = *impl_;
-  std::vector<float> widened;
+  WidenedGrads widened(s.ledger);
   for (std::size_t c = 0; c < layout_.chunks().size(); ++c) {
     const Chunk& chunk = layout_.chunks()[c];
     const float* grads = static_cast<const float*>(s.grad_piece(c));
     if (s.mixed) {
-      widened.resize(static_cast<std::size_t>(chunk.local_size));
-      impl::convert(s.grad_piece(c), s.dtype, widened.data(), DType::fp32, chunk.local_size);
-      grads = widened.data();
+      float* fp32 = widened.reserve(chunk.local_size);
+      impl::convert(s.grad_piece(c), s.dtype, fp32, DType::fp32, chunk.local_size);
+      grads = fp32;
     }
     float* master = s.master_piece(c);
     float* m = s.exp_avg.data<float>() + chunk.local_offset;

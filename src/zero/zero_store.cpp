@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "kernels/precision_cast.hpp"
 #include "zero/impl/convert.hpp"
 #include "zero/impl/store_state.hpp"
 
@@ -53,6 +54,17 @@ io::TensorSlice slice_of(const model::ParamSpec& spec, std::int64_t begin, std::
     slice.runs.push_back(
         {static_cast<std::uint64_t>(run.logical_begin), static_cast<std::uint64_t>(run.count)});
   return slice;
+}
+
+// n elements of type at src (a store buffer) widened into host floats.
+void read_widened(const void* src, DType type, float* host_dst, std::int64_t n) {
+  if constexpr (kDeviceMemoryIsHostMemory) {
+    impl::convert(src, type, host_dst, DType::fp32, n);
+  } else {
+    std::vector<std::byte> bytes(static_cast<std::size_t>(n) * size_in_bytes(type));
+    impl::copy_to_host(src, bytes.data(), bytes.size());
+    kernels::precision_cast::widen(bytes.data(), type, host_dst, n);
+  }
 }
 
 }  // namespace
@@ -143,8 +155,15 @@ void ZeroStore::initialize(std::uint64_t seed) {
     if (run.count == 0) continue;
     const std::size_t c = layout_.chunk_of(spec);
     float* piece = s.master_piece(c) + (run.local_index - layout_.chunks()[c].local_offset);
-    model::initialize_local_slice(layout_.specs()[spec], seed, run.spec_begin,
-                                  run.spec_begin + run.count, piece);
+    if constexpr (kDeviceMemoryIsHostMemory) {
+      model::initialize_local_slice(layout_.specs()[spec], seed, run.spec_begin,
+                                    run.spec_begin + run.count, piece);
+    } else {  // Philox runs on the host; the slice travels once
+      std::vector<float> values(static_cast<std::size_t>(run.count));
+      model::initialize_local_slice(layout_.specs()[spec], seed, run.spec_begin,
+                                    run.spec_begin + run.count, values.data());
+      impl::copy_from_host(values.data(), piece, values.size() * sizeof(float));
+    }
   }
   publish_params();
 }
@@ -191,8 +210,10 @@ void ZeroStore::set_param(std::size_t spec, const std::vector<float>& values) {
   const std::size_t c = layout_.chunk_of(spec);
   const auto run = layout_.local_run(spec);
   if (run.count == 0) return;
-  std::copy_n(values.begin() + run.spec_begin, run.count,
-              impl_->master_piece(c) + (run.local_index - layout_.chunks()[c].local_offset));
+  impl::copy_from_host(
+      values.data() + run.spec_begin,
+      impl_->master_piece(c) + (run.local_index - layout_.chunks()[c].local_offset),
+      static_cast<std::size_t>(run.count) * sizeof(float));
 }
 
 std::int64_t ZeroStore::live_gathered() const { return impl_->live_gathered; }
@@ -218,8 +239,9 @@ std::vector<float> ZeroStore::full_param(std::size_t spec) {
   const auto run = layout_.local_run(spec);
   // Sum of disjoint pieces (zeros elsewhere) is exact.
   if (run.count > 0 && (chunk.partitioned || s.dp.rank() == 0))
-    std::copy_n(s.master_piece(c) + (run.local_index - chunk.local_offset), run.count,
-                values.begin() + run.spec_begin);
+    impl::copy_to_host(s.master_piece(c) + (run.local_index - chunk.local_offset),
+                       values.data() + run.spec_begin,
+                       static_cast<std::size_t>(run.count) * sizeof(float));
   s.dp.all_reduce(values.data(), static_cast<std::int64_t>(values.size()), DType::fp32);
   return values;
 }
@@ -232,8 +254,8 @@ std::vector<float> ZeroStore::full_grad(std::size_t spec) {
                             0.0f);
   const auto run = layout_.local_run(spec);
   if (run.count > 0 && (chunk.partitioned || s.dp.rank() == 0))
-    impl::convert(impl::at(s.grad_piece(c), s.dtype, run.local_index - chunk.local_offset), s.dtype,
-                  values.data() + run.spec_begin, DType::fp32, run.count);
+    read_widened(impl::at(s.grad_piece(c), s.dtype, run.local_index - chunk.local_offset), s.dtype,
+                 values.data() + run.spec_begin, run.count);
   s.dp.all_reduce(values.data(), static_cast<std::int64_t>(values.size()), DType::fp32);
   return values;
 }

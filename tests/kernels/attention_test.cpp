@@ -10,6 +10,7 @@
 #include "attention_runs.hpp"
 #include "core/error.hpp"
 #include "kernels/attention.hpp"
+#include "kernels/attention_heads.hpp"
 #include "kernels/attention_rows.hpp"
 
 namespace {
@@ -34,6 +35,7 @@ std::vector<Case> cases() {
   for (const auto& s : shapes) {
     all.push_back({s, {AttentionAlgo::materialized, 0, 0}, "materialized"});
     all.push_back({s, {AttentionAlgo::tiled, 0, 0}, "tiled"});
+    all.push_back({s, {AttentionAlgo::portable, 0, 0}, "portable"});
   }
   all.push_back({{2, 70, 32, 2}, {AttentionAlgo::materialized, 16, 0}, "materialized q16"});
   all.push_back({{2, 70, 32, 2}, {AttentionAlgo::tiled, 16, 24}, "tiled 16x24"});
@@ -74,7 +76,8 @@ TEST(Attention, BackwardMatchesFiniteDifferences) {
   const AttentionShape s{2, 4, 4, 2};
   for (const AttentionOptions& options : {AttentionOptions{AttentionAlgo::materialized, 0, 0},
                                           AttentionOptions{AttentionAlgo::materialized, 2, 0},
-                                          AttentionOptions{AttentionAlgo::tiled, 2, 3}}) {
+                                          AttentionOptions{AttentionAlgo::tiled, 2, 3},
+                                          AttentionOptions{AttentionAlgo::portable, 0, 0}}) {
     const AttentionPlan plan = plan_attention(s.batch, s.seq, s.channels, s.heads, options);
     SCOPED_TRACE("tiled=" + std::to_string(plan.algo == AttentionAlgo::tiled) +
                  " block_q=" + std::to_string(plan.block_q));
@@ -90,7 +93,8 @@ TEST(Attention, CausalMaskIsExact) {
   const AttentionShape s{2, 150, 16, 2};
   const int t0 = 90;
   for (const AttentionOptions& options : {AttentionOptions{AttentionAlgo::materialized, 0, 0},
-                                          AttentionOptions{AttentionAlgo::tiled, 32, 40}}) {
+                                          AttentionOptions{AttentionAlgo::tiled, 32, 40},
+                                          AttentionOptions{AttentionAlgo::portable, 0, 0}}) {
     const AttentionPlan plan = plan_attention(s.batch, s.seq, s.channels, s.heads, options);
     const auto qkv = random_matrix(300, 48, 5);
     const HostMatrix before = to_host(run_attention_forward(plan, qkv).out);
@@ -118,7 +122,8 @@ TEST(Attention, CausalMaskIsExact) {
 
 // One position attends only to itself: out = v, dv = dout, dq = dk = 0.
 TEST(Attention, SingleTokenIsIdentityOnValues) {
-  for (AttentionAlgo algo : {AttentionAlgo::materialized, AttentionAlgo::tiled}) {
+  for (AttentionAlgo algo :
+       {AttentionAlgo::materialized, AttentionAlgo::tiled, AttentionAlgo::portable}) {
     const AttentionPlan plan = plan_attention(3, 1, 8, 2, {algo, 0, 0});
     const auto qkv = random_matrix(3, 24, 7), dout = random_matrix(3, 8, 8);
     const AttentionForward f = run_attention_forward(plan, qkv);
@@ -139,24 +144,79 @@ TEST(Attention, LargeScoresStayFinite) {
   const AttentionShape s{1, 40, 8, 1};
   const auto qkv = random_matrix(40, 24, 9, -12.0f, 12.0f);
   const HostMatrix want = reference_attention_forward(s, to_host(qkv));
-  for (AttentionAlgo algo : {AttentionAlgo::materialized, AttentionAlgo::tiled}) {
+  for (AttentionAlgo algo :
+       {AttentionAlgo::materialized, AttentionAlgo::tiled, AttentionAlgo::portable}) {
     const AttentionPlan plan = plan_attention(1, 40, 8, 1, {algo, 16, 16});
     EXPECT_LT(normwise_error(to_host(run_attention_forward(plan, qkv).out), want), 1e-5);
   }
 }
 
-TEST(Attention, TiledAgreesWithMaterializedAtManyLengths) {
-  for (int t : {1, 2, 63, 64, 65, 127, 128, 129, 255, 256, 257, 300, 520}) {
+// algo against the materialised variant at each sequence length: the same
+// numbers up to fp32 summation order.
+void expect_agrees_with_materialized(AttentionAlgo algo, int batch,
+                                     std::initializer_list<int> lengths, unsigned seed) {
+  for (int t : lengths) {
     SCOPED_TRACE("T=" + std::to_string(t));
-    const auto qkv = random_matrix(t, 3 * 128, 10 + t, -1.5f, 1.5f);
-    const auto dout = random_matrix(t, 128, 11 + t);
-    const AttentionPlan mat = plan_attention(1, t, 128, 2, {AttentionAlgo::materialized, 0, 0});
-    const AttentionPlan tiled = plan_attention(1, t, 128, 2, {AttentionAlgo::tiled, 0, 0});
+    const auto qkv = random_matrix(batch * t, 3 * 128, seed + t, -1.5f, 1.5f);
+    const auto dout = random_matrix(batch * t, 128, seed + 1 + t);
+    const AttentionPlan mat = plan_attention(batch, t, 128, 2, {AttentionAlgo::materialized, 0, 0});
+    const AttentionPlan other = plan_attention(batch, t, 128, 2, {algo, 0, 0});
     const AttentionForward fm = run_attention_forward(mat, qkv),
-                           ft = run_attention_forward(tiled, qkv);
-    EXPECT_LT(normwise_error(to_host(ft.out), to_host(fm.out)), 1e-6);
-    EXPECT_LT(normwise_error(to_host(run_attention_backward(tiled, qkv, ft, dout)),
+                           fo = run_attention_forward(other, qkv);
+    EXPECT_LT(normwise_error(to_host(fo.out), to_host(fm.out)), 1e-6);
+    EXPECT_LT(normwise_error(to_host(run_attention_backward(other, qkv, fo, dout)),
                              to_host(run_attention_backward(mat, qkv, fm, dout))),
+              3e-6);
+  }
+}
+
+TEST(Attention, TiledAgreesWithMaterializedAtManyLengths) {
+  expect_agrees_with_materialized(AttentionAlgo::tiled, 1,
+                                  {1, 2, 63, 64, 65, 127, 128, 129, 255, 256, 257, 300, 520}, 10);
+}
+
+// The device variant, run here on the host backend.
+TEST(Attention, PortableAgreesWithMaterializedAtManyLengths) {
+  expect_agrees_with_materialized(AttentionAlgo::portable, 2, {1, 2, 63, 64, 65, 129, 300, 520},
+                                  20);
+}
+
+// The materialised variant's device form, run here on the host backend:
+// the host form's outputs, probabilities (zero above the diagonal) and
+// gradients, up to fp32 summation order.
+TEST(Attention, MaterializedPortableAgreesWithMaterialized) {
+  for (const AttentionShape& s :
+       {AttentionShape{1, 1, 4, 1}, AttentionShape{2, 70, 32, 2}, AttentionShape{2, 129, 128, 2}}) {
+    SCOPED_TRACE("T=" + std::to_string(s.seq));
+    const AttentionPlan plan =
+        plan_attention(s.batch, s.seq, s.channels, s.heads, {AttentionAlgo::materialized, 0, 0});
+    const int rows = s.batch * s.seq;
+    const auto qkv = random_matrix(rows, 3 * s.channels, 40 + s.seq, -1.5f, 1.5f);
+    const auto dout = random_matrix(rows, s.channels, 41 + s.seq);
+    const AttentionForward host = run_attention_forward(plan, qkv);
+    AttentionForward device{MatrixF("out", rows, s.channels), VectorF("saved", plan.saved_floats)};
+    Kokkos::deep_copy(device.out, 9.0f);
+    Kokkos::deep_copy(device.saved, 7.0f);
+    strata::kernels::attention_detail::materialized_portable_forward(plan, qkv, device.out,
+                                                                     device.saved);
+    EXPECT_LT(normwise_error(to_host(device.out), to_host(host.out)), 1e-6);
+    const std::size_t t = static_cast<std::size_t>(s.seq);
+    for (std::size_t head = 0; head < static_cast<std::size_t>(s.batch * s.heads); ++head)
+      for (std::size_t i = 0; i < t; ++i)
+        for (std::size_t j = 0; j < t; ++j) {
+          const std::size_t at = (head * t + i) * t + j;
+          if (j > i)
+            ASSERT_EQ(device.saved(at), 0.0f) << "above the diagonal at " << at;
+          else
+            ASSERT_NEAR(device.saved(at), host.saved(at), 1e-6f) << at;
+        }
+    MatrixF dqkv("dqkv", rows, 3 * s.channels);
+    Kokkos::deep_copy(dqkv, 9.0f);
+    VectorF workspace("workspace", plan.workspace_floats);
+    Kokkos::deep_copy(workspace, 5.0f);
+    strata::kernels::attention_detail::materialized_portable_backward(
+        plan, dout, qkv, device.out, device.saved, dqkv, workspace);
+    EXPECT_LT(normwise_error(to_host(dqkv), to_host(run_attention_backward(plan, qkv, host, dout))),
               3e-6);
   }
 }

@@ -20,6 +20,15 @@ bool any_non_finite(const void* data, DType type, std::int64_t n);
 // Σ x² in double of the widened elements.
 double sum_of_squares(const void* data, DType type, std::int64_t n);
 
+// The store's buffers are device tensors: plain memory operations on the
+// host backends, Kokkos copies where device memory is not host memory.
+void copy_bytes(const void* src, void* dst, std::size_t bytes);
+void fill_zero(void* dst, std::size_t bytes);
+// Between a store buffer and host memory (initialisation, checkpoints,
+// whole-parameter reads).
+void copy_to_host(const void* src, void* host_dst, std::size_t bytes);
+void copy_from_host(const void* host_src, void* dst, std::size_t bytes);
+
 inline const std::byte* at(const void* base, DType type, std::int64_t index) {
   return static_cast<const std::byte*>(base) +
          index * static_cast<std::int64_t>(size_in_bytes(type));
