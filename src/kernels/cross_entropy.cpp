@@ -5,6 +5,7 @@
 #include "core/contract.hpp"
 #include "kernels/fast_math.hpp"
 #include "kernels/softmax_rows.hpp"
+#include "kernels/team_reductions.hpp"
 
 namespace strata::kernels {
 namespace {
@@ -12,7 +13,8 @@ namespace {
 using TargetsI32 = Vector<const std::int32_t>;
 
 // Rows run on the host (kHostExec) through the ISA clones below; on a
-// device, one team per row (team_rows). exp_approx comes from fast_math.hpp.
+// device, one team per row (team_reductions.hpp). exp_approx comes from
+// fast_math.hpp.
 using softmax_rows::row_max;
 using softmax_rows::sum_exp;
 
@@ -65,51 +67,6 @@ STRATA_X86_CLONES float row_backward_host(const float* x, std::int64_t V, std::i
 
 using softmax_rows::sum_rows;
 
-// A device: one team per row, its threads splitting the vocabulary (a
-// thread per row leaves a GPU nearly idle: 68 ms a call at gpt2-124M,
-// docs/gpu.md). Returns Σ_n loss_n in double; writes losses (when given)
-// and, for kGrad, dloss·softmax − dloss·onehot into d (which may be x).
-template <bool kGrad>
-double team_rows(const char* label, const float* x, std::int64_t x_ld, float* d, std::int64_t d_ld,
-                 const std::int32_t* targets, std::int64_t N, std::int64_t V, std::int64_t Vp,
-                 float dloss, float* losses) {
-  using Team = Kokkos::TeamPolicy<ExecSpace>;
-  double total = 0;
-  Kokkos::parallel_reduce(
-      label, Team(static_cast<int>(N), Kokkos::AUTO),
-      KOKKOS_LAMBDA(const Team::member_type& team, double& sum) {
-        const std::int64_t n = team.league_rank();
-        const float* row = x + n * x_ld;
-        const std::int32_t target = targets[n];
-        const float x_target = row[target];  // read before any thread writes d (maybe x)
-        float max = 0;                       // the Max reducer starts from the lowest float
-        Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(team, V),
-            [&](std::int64_t c, float& m) { m = row[c] > m ? row[c] : m; },
-            Kokkos::Max<float>(max));
-        double exp_sum = 0;
-        Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(team, V),
-            [&](std::int64_t c, double& partial) { partial += kmath::exp(row[c] - max); }, exp_sum);
-        const float loss = static_cast<float>(kmath::log(exp_sum)) - (x_target - max);
-        if (kGrad) {
-          float* out = d + n * d_ld;
-          const float scale = static_cast<float>(dloss / exp_sum);
-          Kokkos::parallel_for(Kokkos::TeamThreadRange(team, Vp), [&](std::int64_t c) {
-            out[c] = c < V ? kmath::exp(row[c] - max) * scale : 0.0f;
-          });
-          team.team_barrier();
-          Kokkos::single(Kokkos::PerTeam(team), [&]() { out[target] -= dloss; });
-        }
-        Kokkos::single(Kokkos::PerTeam(team), [&]() {
-          if (losses != nullptr) losses[n] = loss;
-          sum += loss;
-        });
-      },
-      total);
-  return total;
-}
-
 }  // namespace
 
 double cross_entropy_forward(const ConstMatrixF& logits, const TargetsI32& targets,
@@ -121,9 +78,9 @@ double cross_entropy_forward(const ConstMatrixF& logits, const TargetsI32& targe
   const float* x = logits.data();
   const std::int32_t* t = targets.data();
   float* loss = losses.data();
+  // A device: a team per row (a thread per row left a GPU nearly idle).
   if (!kHostExec)
-    return team_rows<false>("strata::cross_entropy_forward", x, ld, nullptr, 0, t, N, vocab, vocab,
-                            0.0f, loss) /
+    return team_reductions::cross_entropy_rows(logits, targets, vocab, 0.0f, MatrixF(), losses) /
            static_cast<double>(N);
   const double total = sum_rows(
       "strata::cross_entropy_forward", N,
@@ -144,8 +101,7 @@ void cross_entropy_backward(const ConstMatrixF& logits, const TargetsI32& target
   const std::int32_t* t = targets.data();
   float* d = dlogits.data();
   if (!kHostExec) {
-    team_rows<true>("strata::cross_entropy_backward", x, x_ld, d, d_ld, t, N, vocab, Vp, dloss,
-                    nullptr);
+    team_reductions::cross_entropy_rows(logits, targets, vocab, dloss, dlogits, VectorF());
     return;
   }
   sum_rows(
@@ -168,8 +124,7 @@ double cross_entropy_forward_backward(const MatrixF& logits, const TargetsI32& t
   const std::int32_t* t = targets.data();
   float* loss = losses.data();
   if (!kHostExec)
-    return team_rows<true>("strata::cross_entropy_forward_backward", x, ld, x, ld, t, N, vocab, Vp,
-                           dloss, loss) /
+    return team_reductions::cross_entropy_rows(logits, targets, vocab, dloss, logits, losses) /
            static_cast<double>(N);
   const double total = sum_rows(
       "strata::cross_entropy_forward_backward", N,
@@ -181,5 +136,60 @@ double cross_entropy_forward_backward(const MatrixF& logits, const TargetsI32& t
       });
   return total / static_cast<double>(N);
 }
+
+namespace team_reductions {
+
+double cross_entropy_rows(const ConstMatrixF& logits, const Vector<const std::int32_t>& targets,
+                          std::int64_t vocab, float dloss, const MatrixF& dlogits,
+                          const VectorF& losses) {
+  const std::int64_t N = logits.extent(0), Vp = logits.extent(1), x_ld = logits.stride(0);
+  const bool grad = dlogits.data() != nullptr;
+  STRATA_EXPECTS(!grad ||
+                 (dlogits.extent(0) == logits.extent(0) && dlogits.extent(1) == logits.extent(1)));
+  STRATA_EXPECTS(losses.data() == nullptr || losses.extent(0) == logits.extent(0));
+  const float* x = logits.data();
+  float* d = dlogits.data();
+  const std::int64_t d_ld = grad ? static_cast<std::int64_t>(dlogits.stride(0)) : 0;
+  const std::int32_t* t = targets.data();
+  float* loss = losses.data();
+  const std::int64_t V = vocab;
+  using Team = Kokkos::TeamPolicy<ExecSpace>;
+  double total = 0;
+  Kokkos::parallel_reduce(
+      "strata::cross_entropy_teams", Team(static_cast<int>(N), Kokkos::AUTO),
+      KOKKOS_LAMBDA(const Team::member_type& team, double& sum) {
+        const std::int64_t n = team.league_rank();
+        const float* row = x + n * x_ld;
+        const std::int32_t target = t[n];
+        const float x_target = row[target];  // read before any thread writes d (maybe x)
+        float max = 0;                       // the Max reducer starts from the lowest float
+        Kokkos::parallel_reduce(
+            Kokkos::TeamThreadRange(team, V),
+            [&](std::int64_t c, float& m) { m = row[c] > m ? row[c] : m; },
+            Kokkos::Max<float>(max));
+        double exp_sum = 0;
+        Kokkos::parallel_reduce(
+            Kokkos::TeamThreadRange(team, V),
+            [&](std::int64_t c, double& partial) { partial += kmath::exp(row[c] - max); }, exp_sum);
+        const float row_loss = static_cast<float>(kmath::log(exp_sum)) - (x_target - max);
+        if (grad) {
+          float* out = d + n * d_ld;
+          const float scale = static_cast<float>(dloss / exp_sum);
+          Kokkos::parallel_for(Kokkos::TeamThreadRange(team, Vp), [&](std::int64_t c) {
+            out[c] = c < V ? kmath::exp(row[c] - max) * scale : 0.0f;
+          });
+          team.team_barrier();
+          Kokkos::single(Kokkos::PerTeam(team), [&]() { out[target] -= dloss; });
+        }
+        Kokkos::single(Kokkos::PerTeam(team), [&]() {
+          if (loss != nullptr) loss[n] = row_loss;
+          sum += row_loss;
+        });
+      },
+      total);
+  return total;
+}
+
+}  // namespace team_reductions
 
 }  // namespace strata::kernels

@@ -7,6 +7,7 @@
 #include "core/contract.hpp"
 #include "kernels/fast_math.hpp"
 #include "kernels/residual.hpp"
+#include "kernels/team_reductions.hpp"
 
 namespace strata::kernels {
 namespace {
@@ -208,28 +209,8 @@ void layernorm_backward(const ConstMatrixF& dout, const ConstMatrixF& inp,
         });
     return;
   }
-  // A device: one team per column, its threads splitting the rows (one
-  // thread per column leaves a GPU nearly idle); each sum is added once.
-  using Team = Kokkos::TeamPolicy<ExecSpace>;
-  Kokkos::parallel_for(
-      "strata::layernorm_backward_dparams", Team(C, Kokkos::AUTO),
-      KOKKOS_LAMBDA(const Team::member_type& team) {
-        const std::int64_t c = team.league_rank();
-        float dw_sum = 0, db_sum = 0;
-        Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(team, N),
-            [&](std::int64_t n, float& sum) {
-              sum += g[n * g_ld + c] * ((x[n * x_ld + c] - mu[n]) * rs[n]);
-            },
-            dw_sum);
-        Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(team, N),
-            [&](std::int64_t n, float& sum) { sum += g[n * g_ld + c]; }, db_sum);
-        Kokkos::single(Kokkos::PerTeam(team), [&]() {
-          dw[c] += dw_sum;
-          db[c] += db_sum;
-        });
-      });
+  // A thread per column left a GPU nearly idle: a team per column.
+  team_reductions::add_layernorm_param_grads(dout, inp, mean, rstd, dweight, dbias);
 }
 
 void layernorm_residual_forward(const ConstMatrixF& a, const ConstMatrixF& b, const MatrixF& sum,
@@ -267,5 +248,43 @@ void layernorm_residual_forward(const ConstMatrixF& a, const ConstMatrixF& b, co
                                                    bi, C, eps, y + n * y_ld, mu + n, rs + n);
                        });
 }
+
+namespace team_reductions {
+
+void add_layernorm_param_grads(const ConstMatrixF& dout, const ConstMatrixF& inp,
+                               const ConstVectorF& mean, const ConstVectorF& rstd,
+                               const VectorF& dweight, const VectorF& dbias) {
+  const std::int64_t N = inp.extent(0);
+  const float* g = dout.data();
+  const float* x = inp.data();
+  const float* mu = mean.data();
+  const float* rs = rstd.data();
+  float* dw = dweight.data();
+  float* db = dbias.data();
+  const std::int64_t g_ld = dout.stride(0), x_ld = inp.stride(0);
+  using Team = Kokkos::TeamPolicy<ExecSpace>;
+  Kokkos::parallel_for(
+      "strata::layernorm_backward_dparams_teams",
+      Team(static_cast<int>(inp.extent(1)), Kokkos::AUTO),
+      KOKKOS_LAMBDA(const Team::member_type& team) {
+        const std::int64_t c = team.league_rank();
+        float dw_sum = 0, db_sum = 0;
+        Kokkos::parallel_reduce(
+            Kokkos::TeamThreadRange(team, N),
+            [&](std::int64_t n, float& sum) {
+              sum += g[n * g_ld + c] * ((x[n * x_ld + c] - mu[n]) * rs[n]);
+            },
+            dw_sum);
+        Kokkos::parallel_reduce(
+            Kokkos::TeamThreadRange(team, N),
+            [&](std::int64_t n, float& sum) { sum += g[n * g_ld + c]; }, db_sum);
+        Kokkos::single(Kokkos::PerTeam(team), [&]() {
+          dw[c] += dw_sum;
+          db[c] += db_sum;
+        });
+      });
+}
+
+}  // namespace team_reductions
 
 }  // namespace strata::kernels

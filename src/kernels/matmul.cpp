@@ -7,6 +7,7 @@
 #include "kernels/fast_math.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/small_gemm.hpp"
+#include "kernels/team_reductions.hpp"
 
 namespace strata::kernels {
 namespace {
@@ -72,20 +73,9 @@ void add_column_sums(const ConstMatrixF& dout, const VectorF& dbias) {
                                             block_width(block, cols), db + block * kSumBlock);
                          });
   } else {
-    // A device: one team per column, its threads splitting the rows (a
-    // thread per block of columns leaves a GPU nearly idle: 80 ms a call
-    // at gpt2-124M, docs/gpu.md); each sum is added once.
-    using Team = Kokkos::TeamPolicy<ExecSpace>;
-    Kokkos::parallel_for(
-        "strata::matmul_dbias", Team(static_cast<int>(cols), Kokkos::AUTO),
-        KOKKOS_LAMBDA(const Team::member_type& team) {
-          const auto j = static_cast<std::size_t>(team.league_rank());
-          float sum = 0;
-          Kokkos::parallel_reduce(
-              Kokkos::TeamThreadRange(team, rows),
-              [&](std::size_t i, float& partial) { partial += g[i * ld + j]; }, sum);
-          Kokkos::single(Kokkos::PerTeam(team), [&]() { db[j] += sum; });
-        });
+    // A thread per block of columns left a GPU nearly idle (80 ms a call at
+    // gpt2-124M, docs/gpu.md): a team per column.
+    team_reductions::add_column_sums(dout, dbias);
   }
 }
 
@@ -197,5 +187,27 @@ void matmul_backward(const ConstMatrixF& dout, const ConstMatrixF& inp, const Co
   detail::matmul_backward(dout, inp, weight, dinp, dweight, dbias, dinp_mode,
                           detail::GemmRoute::automatic);
 }
+
+namespace team_reductions {
+
+void add_column_sums(const ConstMatrixF& dout, const VectorF& dbias) {
+  const std::size_t rows = dout.extent(0), ld = dout.stride(0);
+  const float* g = dout.data();
+  float* db = dbias.data();
+  // Each team's sum is added once, in a fixed order: the same bits every run.
+  using Team = Kokkos::TeamPolicy<ExecSpace>;
+  Kokkos::parallel_for(
+      "strata::matmul_dbias_teams", Team(static_cast<int>(dout.extent(1)), Kokkos::AUTO),
+      KOKKOS_LAMBDA(const Team::member_type& team) {
+        const auto j = static_cast<std::size_t>(team.league_rank());
+        float sum = 0;
+        Kokkos::parallel_reduce(
+            Kokkos::TeamThreadRange(team, rows),
+            [&](std::size_t i, float& partial) { partial += g[i * ld + j]; }, sum);
+        Kokkos::single(Kokkos::PerTeam(team), [&]() { db[j] += sum; });
+      });
+}
+
+}  // namespace team_reductions
 
 }  // namespace strata::kernels

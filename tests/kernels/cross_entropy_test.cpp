@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "kernels/cross_entropy.hpp"
+#include "kernels/team_reductions.hpp"
 #include "pointwise_test_support.hpp"
 
 namespace strata::testing {
@@ -98,6 +99,42 @@ TEST_P(CrossEntropyCases, AllEntryPointsEqualTheDoubleReference) {
     }
     EXPECT_NEAR(row, 0.0, 1e-6 * dloss * std::sqrt(static_cast<double>(k.V)));
   }
+}
+
+// The device form (a team per row), run here on the host backend: the
+// same reference and tolerances, separate gradient buffer and in place.
+TEST_P(CrossEntropyCases, TeamFormEqualsTheDoubleReference) {
+  const Case k = GetParam();
+  auto logits = random_floats(k.N * k.Vp, 1, k.lo, k.hi);
+  for (std::size_t n = 0; n < k.N; ++n)
+    for (std::size_t v = k.V; v < k.Vp; ++v)
+      logits[n * k.Vp + v] = std::numeric_limits<float>::quiet_NaN();
+  const auto targets = random_ints(k.N, 2, 0, static_cast<int>(k.V) - 1);
+  const float dloss = 1.0f / static_cast<float>(k.N);
+  const Reference want = reference(logits, targets, k.Vp, k.V, dloss);
+  const auto vocab = static_cast<std::int64_t>(k.V);
+
+  MatrixF x = device_matrix(logits, k.N, k.Vp), dx("dx", k.N, k.Vp);
+  Kokkos::deep_copy(dx, 9.0f);  // every entry must be overwritten
+  auto t = device_vector(targets);
+  VectorF losses("losses", k.N), in_place_losses("in_place_losses", k.N);
+  const double sum = kernels::team_reductions::cross_entropy_rows(x, t, vocab, dloss, dx, losses);
+  const double forward_only =
+      kernels::team_reductions::cross_entropy_rows(x, t, vocab, 0.0f, MatrixF(), VectorF());
+  MatrixF y = device_matrix(logits, k.N, k.Vp);
+  kernels::team_reductions::cross_entropy_rows(y, t, vocab, dloss, y, in_place_losses);
+
+  const double range = std::max(std::abs(k.lo), std::abs(k.hi));
+  const double loss_tol = 2e-6 + 1e-6 * range;
+  EXPECT_TRUE(all_close(to_host(losses), want.losses, loss_tol, 1e-6));
+  EXPECT_NEAR(sum / static_cast<double>(k.N), want.mean, loss_tol);
+  EXPECT_EQ(forward_only, sum);
+  const auto got_dx = to_host(dx);
+  EXPECT_TRUE(all_close(got_dx, want.dlogits, 1e-6 * dloss, 1e-5 + 1e-8 * range));
+  EXPECT_EQ(to_host(y), got_dx);
+  EXPECT_EQ(to_host(in_place_losses), to_host(losses));
+  for (std::size_t n = 0; n < k.N; ++n)
+    for (std::size_t v = k.V; v < k.Vp; ++v) EXPECT_EQ(got_dx[n * k.Vp + v], 0.0f);
 }
 
 INSTANTIATE_TEST_SUITE_P(
