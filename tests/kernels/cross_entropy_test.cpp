@@ -51,14 +51,19 @@ struct Case {
 
 class CrossEntropyCases : public ::testing::TestWithParam<Case> {};
 
-TEST_P(CrossEntropyCases, AllEntryPointsEqualTheDoubleReference) {
-  const Case k = GetParam();
+// Random logits whose padding columns hold NaN: if any padded column took
+// part, everything would be NaN.
+std::vector<float> nan_padded_logits(const Case& k) {
   auto logits = random_floats(k.N * k.Vp, 1, k.lo, k.hi);
-  // Padding holds NaN: if any padded column took part, everything would
-  // be NaN.
   for (std::size_t n = 0; n < k.N; ++n)
     for (std::size_t v = k.V; v < k.Vp; ++v)
       logits[n * k.Vp + v] = std::numeric_limits<float>::quiet_NaN();
+  return logits;
+}
+
+TEST_P(CrossEntropyCases, AllEntryPointsEqualTheDoubleReference) {
+  const Case k = GetParam();
+  const auto logits = nan_padded_logits(k);
   const auto targets = random_ints(k.N, 2, 0, static_cast<int>(k.V) - 1);
   const float dloss = 1.0f / static_cast<float>(k.N);
   const Reference want = reference(logits, targets, k.Vp, k.V, dloss);
@@ -105,10 +110,7 @@ TEST_P(CrossEntropyCases, AllEntryPointsEqualTheDoubleReference) {
 // same reference and tolerances, separate gradient buffer and in place.
 TEST_P(CrossEntropyCases, TeamFormEqualsTheDoubleReference) {
   const Case k = GetParam();
-  auto logits = random_floats(k.N * k.Vp, 1, k.lo, k.hi);
-  for (std::size_t n = 0; n < k.N; ++n)
-    for (std::size_t v = k.V; v < k.Vp; ++v)
-      logits[n * k.Vp + v] = std::numeric_limits<float>::quiet_NaN();
+  const auto logits = nan_padded_logits(k);
   const auto targets = random_ints(k.N, 2, 0, static_cast<int>(k.V) - 1);
   const float dloss = 1.0f / static_cast<float>(k.N);
   const Reference want = reference(logits, targets, k.Vp, k.V, dloss);
