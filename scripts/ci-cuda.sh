@@ -9,7 +9,8 @@
 #     Kokkos (nvcc_wrapper), which scripts/build-kokkos-cuda.sh builds once
 #     into a cache that outlives clean clones (STRATA_CACHE_DIR, default
 #     ~/.cache/strata): about 20 minutes on 2 cores the first time, nothing
-#     after. Nothing runs on a device (docs/gpu.md).
+#     after. Nothing runs on a device here; docs/gpu.md has what ran on an
+#     H100.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
