@@ -33,8 +33,6 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 patch_dir="$root/scripts/kokkos-cuda"
-trilinos_version="13.2.0"   # Debian 12's trilinos, which carries Kokkos 3.4.1
-src_cache="$root/.deps/src"
 build_root="$root/.deps/build/kokkos-cuda"
 
 prefix="${KOKKOS_CUDA_PREFIX:-$root/.deps/kokkos-cuda}"
@@ -67,9 +65,8 @@ done
 mkdir -p "$prefix" 2>/dev/null || die "cannot create the prefix $prefix; pass --prefix <writable dir>"
 prefix="$(cd "$prefix" && pwd)"
 
-need() {  # need <command> <how to get it>
-  command -v "$1" >/dev/null 2>&1 || die "'$1' not found. $2"
-}
+# shellcheck source=scripts/kokkos-from-debian.sh
+source "$root/scripts/kokkos-from-debian.sh"
 
 # --- CUDA toolkit ----------------------------------------------------------
 find_nvcc() {
@@ -86,31 +83,17 @@ find_nvcc() {
   say "CUDA $nvcc_version in $cuda_root"
 }
 
-# --- The arguments Strata's build needs --------------------------------------
-write_cmake_args() {  # write_cmake_args <kokkos prefix> <kernels prefix> <nvcc_wrapper>
-  local args=(-DCMAKE_CXX_COMPILER="$3" -DKokkos_ROOT="$1" -DKokkosKernels_ROOT="$2")
-  printf '%s\n' "${args[@]}" > "$prefix/strata-cmake-args.txt"
-  say "configure Strata with (also in $prefix/strata-cmake-args.txt):"
-  echo "  cmake -S . -B build/cuda -DCMAKE_BUILD_TYPE=Release ${args[*]}"
+cmake_args_for_strata() {  # cmake_args_for_strata <kokkos prefix> <kernels prefix> <nvcc_wrapper>
+  write_cmake_args "$1" "$2" "$3" build/cuda
   say "nvcc_wrapper finds nvcc through CUDA_ROOT or PATH: export CUDA_ROOT=$cuda_root"
 }
 
 # --- A site's own Kokkos: check it, print the arguments ------------------------
 use_site_kokkos() {
   local kroot="$1" kkroot="${2:-$1}"
-  [[ -d "$kroot" ]] || die "--kokkos-root $kroot is not a directory"
-  local config header kconfig kheader
-  config="$(find "$kroot" -path '*/cmake/Kokkos/KokkosConfig.cmake' -print -quit 2>/dev/null)"
-  header="$(find "$kroot" -name KokkosCore_config.h -print -quit 2>/dev/null)"
-  [[ -n "$config" && -n "$header" ]] ||
-    die "$kroot holds no Kokkos install (lib*/cmake/Kokkos/KokkosConfig.cmake and KokkosCore_config.h). Point --kokkos-root at the prefix of 'spack location -i kokkos' or the module's root."
-  grep -q '^#define KOKKOS_ENABLE_CUDA\b' "$header" ||
-    die "the Kokkos in $kroot has no CUDA backend ($header lacks KOKKOS_ENABLE_CUDA). Use a CUDA build (Spack: kokkos+cuda+wrapper cuda_arch=80) or run this script without --kokkos-root."
-  kconfig="$(find "$kkroot" -path '*/cmake/KokkosKernels/KokkosKernelsConfig.cmake' -print -quit 2>/dev/null)"
-  kheader="$(find "$kkroot" -name KokkosKernels_config.h -print -quit 2>/dev/null)"
-  [[ -n "$kconfig" && -n "$kheader" ]] ||
-    die "no Kokkos Kernels in $kkroot (lib*/cmake/KokkosKernels/KokkosKernelsConfig.cmake). Install it against this Kokkos (Spack: kokkos-kernels+cublas) and pass --kokkos-kernels-root <its prefix>."
-  grep -q '^#define KOKKOSKERNELS_ENABLE_TPL_CUBLAS\b' "$kheader" ||
+  find_site_kokkos "$kroot" "$kkroot" KOKKOS_ENABLE_CUDA "kokkos+cuda+wrapper cuda_arch=80" \
+    "kokkos-kernels+cublas"
+  grep -q '^#define KOKKOSKERNELS_ENABLE_TPL_CUBLAS\b' "$site_kernels_header" ||
     say "warning: Kokkos Kernels in $kkroot was built without cuBLAS (KokkosKernels_ENABLE_TPL_CUBLAS); GEMM will use its native kernels"
   local wrapper="$kroot/bin/nvcc_wrapper"
   if [[ ! -x "$wrapper" ]]; then
@@ -118,66 +101,8 @@ use_site_kokkos() {
     [[ -n "$wrapper" ]] ||
       die "no nvcc_wrapper in $kroot/bin or on PATH. Load it (Spack: kokkos-nvcc-wrapper, or kokkos+wrapper) so the C++ compiler matches this Kokkos."
   fi
-  say "site Kokkos: $(dirname "$config") (CUDA), Kokkos Kernels: $(dirname "$kconfig")"
-  write_cmake_args "$kroot" "$kkroot" "$wrapper"
-}
-
-# --- Debian's source, cached -----------------------------------------------------
-as_root() {
-  if [[ $(id -u) -eq 0 ]]; then "$@"
-  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
-  else die "need root or sudo to run: $*"
-  fi
-}
-
-fetch_source() {
-  local tarball="$src_cache/trilinos_${trilinos_version}.orig.tar.gz"
-  if [[ -f "$tarball" ]]; then
-    say "using cached $tarball"
-    return
-  fi
-  need apt-get "This default mode needs Debian's apt; elsewhere pass --kokkos-root <your Kokkos>."
-  need dpkg-source "apt-get install dpkg-dev"
-  if ! apt-cache showsrc trilinos 2>/dev/null | grep -q '^Package: trilinos'; then
-    local list=/etc/apt/sources.list.d/strata-deb-src.sources
-    say "enabling Debian source packages in $list"
-    as_root tee "$list" >/dev/null <<'EOF'
-# Added by Strata's scripts/build-kokkos-cuda.sh for `apt-get source trilinos`.
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-    as_root apt-get update -q
-  fi
-  apt-cache showsrc trilinos 2>/dev/null | grep -q "^Version: ${trilinos_version}-" ||
-    die "apt offers no trilinos ${trilinos_version} source; the patches are for Debian 12 (bookworm)'s Kokkos 3.4.1. On another release use --kokkos-root."
-  mkdir -p "$src_cache"
-  # apt checks the .dsc signature chain and every file's checksum. Unpacking
-  # all of Trilinos is not needed, so download only and take two packages.
-  (cd "$src_cache" && apt-get source --download-only trilinos)
-  [[ -f "$tarball" ]] || die "apt-get source left no $tarball"
-}
-
-unpack_and_patch() {
-  local tarball="$src_cache/trilinos_${trilinos_version}.orig.tar.gz"
-  local top="Trilinos-trilinos-release-${trilinos_version//./-}"
-  rm -rf "$build_root/src"
-  mkdir -p "$build_root/src"
-  say "unpacking packages/kokkos and packages/kokkos-kernels"
-  tar -xzf "$tarball" -C "$build_root/src" --strip-components=2 \
-    "$top/packages/kokkos" "$top/packages/kokkos-kernels" ||
-    die "$tarball lacks $top/packages/kokkos*; delete it and rerun to fetch it again"
-  grep -q 'set(Kokkos_VERSION_MINOR 4)' "$build_root/src/kokkos/CMakeLists.txt" ||
-    die "the unpacked Kokkos is not 3.4; the patches in $patch_dir are for 3.4.1"
-  local p
-  for p in "$patch_dir"/*.patch; do
-    patch -d "$build_root/src/kokkos" -p1 --forward --dry-run --quiet < "$p" >/dev/null ||
-      die "patch $(basename "$p") does not apply to this Kokkos; it was written for Kokkos 3.4.1 in Debian's trilinos ${trilinos_version}"
-    patch -d "$build_root/src/kokkos" -p1 --forward --quiet < "$p"
-    say "applied $(basename "$p")"
-  done
+  say "site Kokkos: $(dirname "$site_config") (CUDA), Kokkos Kernels: $(dirname "$site_kernels_config")"
+  cmake_args_for_strata "$kroot" "$kkroot" "$wrapper"
 }
 
 # --- Build ------------------------------------------------------------------------
@@ -191,13 +116,10 @@ build_from_debian_source() {
   need g++ "apt-get install build-essential"
   need patch "apt-get install patch"
 
-  local stamp_file="$prefix/.strata-kokkos-cuda-stamp" stamp
-  stamp="arch=$arch nvcc=$nvcc_version patches=$(cat "$patch_dir"/*.patch | cksum | cut -d' ' -f1)"
-  if ((force == 0)) && [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]]; then
-    say "$prefix is up to date ($stamp); --force rebuilds"
-    return
-  fi
-  rm -f "$stamp_file"
+  local stamp_file="$prefix/.strata-kokkos-cuda-stamp"
+  local stamp
+  stamp="arch=$arch nvcc=$nvcc_version patches=$(patches_checksum)"
+  prefix_up_to_date "$stamp_file" "$stamp" && return
 
   fetch_source
   unpack_and_patch
@@ -213,8 +135,7 @@ build_from_debian_source() {
     -DKokkos_ENABLE_CUDA=ON -DKokkos_ENABLE_CUDA_LAMBDA=ON -DKokkos_ENABLE_SERIAL=ON \
     -DKokkos_ARCH_"$arch"=ON -DKokkos_ENABLE_TESTS=OFF -DKokkos_ENABLE_EXAMPLES=OFF >/dev/null
   say "building Kokkos with $jobs jobs"
-  cmake --build "$build_root/kokkos" -j "$jobs" >"$build_root/kokkos.log" 2>&1 ||
-    { tail -30 "$build_root/kokkos.log" >&2; die "Kokkos failed to build; full log: $build_root/kokkos.log"; }
+  logged "$build_root/kokkos.log" "Kokkos failed to build" cmake --build "$build_root/kokkos" -j "$jobs"
   cmake --install "$build_root/kokkos" >/dev/null
 
   say "configuring Kokkos Kernels (cuBLAS on, cuSPARSE off, float ETI, no UVM)"
@@ -231,8 +152,8 @@ build_from_debian_source() {
     -DKokkosKernels_ENABLE_TESTS=OFF -DKokkosKernels_ENABLE_EXAMPLES=OFF >/dev/null ||
     die "Kokkos Kernels did not configure; with KokkosKernels_ENABLE_TPL_BLAS a host BLAS is needed: apt-get install libopenblas-dev"
   say "building Kokkos Kernels with $jobs jobs"
-  cmake --build "$build_root/kokkos-kernels" -j "$jobs" >"$build_root/kokkos-kernels.log" 2>&1 ||
-    { tail -30 "$build_root/kokkos-kernels.log" >&2; die "Kokkos Kernels failed to build; full log: $build_root/kokkos-kernels.log"; }
+  logged "$build_root/kokkos-kernels.log" "Kokkos Kernels failed to build" \
+    cmake --build "$build_root/kokkos-kernels" -j "$jobs"
   cmake --install "$build_root/kokkos-kernels" >/dev/null
   echo "$stamp" > "$stamp_file"
   say "built and installed into $prefix in $((SECONDS - started)) s"
@@ -240,20 +161,10 @@ build_from_debian_source() {
 
 # --- The check: a parallel_for and a KokkosBlas::gemm on device views -------------
 run_check() {
-  local check_build="$build_root/check"
-  say "compiling the check program against $prefix"
-  rm -rf "$check_build"
-  mkdir -p "$build_root"  # an up-to-date prefix skips the build that makes it
-  local args
-  mapfile -t args < "$prefix/strata-cmake-args.txt"
-  cmake -S "$patch_dir/check" -B "$check_build" -DCMAKE_BUILD_TYPE=Release \
-    "${args[@]}" >"$check_build.log" 2>&1 ||
-    { tail -30 "$check_build.log" >&2; die "the check program did not configure against $prefix (log: $check_build.log)"; }
-  cmake --build "$check_build" >>"$check_build.log" 2>&1 ||
-    { tail -30 "$check_build.log" >&2; die "the check program did not compile or link against $prefix (log: $check_build.log)"; }
-  say "check program built: $check_build/kokkos-cuda-check"
+  build_check_program
+  say "check program built: $build_root/check/kokkos-cuda-check"
   if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
-    "$check_build/kokkos-cuda-check" || die "the check program failed on this GPU"
+    "$build_root/check/kokkos-cuda-check" || die "the check program failed on this GPU"
   else
     say "no GPU here: compiled and linked, not run"
   fi
@@ -264,7 +175,7 @@ if [[ -n "$kokkos_root" ]]; then
   use_site_kokkos "$kokkos_root" "$kernels_root"
 else
   build_from_debian_source
-  write_cmake_args "$prefix" "$prefix" "$prefix/bin/nvcc_wrapper"
+  cmake_args_for_strata "$prefix" "$prefix" "$prefix/bin/nvcc_wrapper"
 fi
 ((check)) && run_check
 exit 0

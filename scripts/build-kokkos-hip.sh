@@ -36,8 +36,6 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 patch_dir="$root/scripts/kokkos-hip"
-trilinos_version="13.2.0"   # Debian 12's trilinos, which carries Kokkos 3.4.1
-src_cache="$root/.deps/src"
 build_root="${KOKKOS_HIP_BUILD_DIR:-$root/.deps/build/kokkos-hip}"
 
 prefix="${KOKKOS_HIP_PREFIX:-$root/.deps/kokkos-hip}"
@@ -70,9 +68,8 @@ done
 mkdir -p "$prefix" 2>/dev/null || die "cannot create the prefix $prefix; pass --prefix <writable dir>"
 prefix="$(cd "$prefix" && pwd)"
 
-need() {  # need <command> <how to get it>
-  command -v "$1" >/dev/null 2>&1 || die "'$1' not found. $2"
-}
+# shellcheck source=scripts/kokkos-from-debian.sh
+source "$root/scripts/kokkos-from-debian.sh"
 
 gfx_of() {  # gfx_of <Kokkos arch>
   case "$1" in
@@ -103,92 +100,20 @@ find_hipcc() {
   say "HIP $hip_version: $hipcc"
 }
 
-# --- The arguments Strata's build needs --------------------------------------
-write_cmake_args() {  # write_cmake_args <kokkos prefix> <kernels prefix> <compiler>
-  local args=(-DCMAKE_CXX_COMPILER="$3" -DKokkos_ROOT="$1" -DKokkosKernels_ROOT="$2")
-  printf '%s\n' "${args[@]}" > "$prefix/strata-cmake-args.txt"
-  say "configure Strata with (also in $prefix/strata-cmake-args.txt):"
-  echo "  cmake -S . -B build/hip -DCMAKE_BUILD_TYPE=Release ${args[*]}"
+cmake_args_for_strata() {  # cmake_args_for_strata <kokkos prefix> <kernels prefix> <hipcc>
+  write_cmake_args "$1" "$2" "$3" build/hip
   say "without an AMD GPU, hipcc's links print a rocm_agent_enumerator traceback; export HCC_AMDGPU_TARGET=$HCC_AMDGPU_TARGET silences it"
 }
 
 # --- A site's own Kokkos: check it, print the arguments ------------------------
 use_site_kokkos() {
   local kroot="$1" kkroot="${2:-$1}"
-  [[ -d "$kroot" ]] || die "--kokkos-root $kroot is not a directory"
-  local config header kconfig kheader
-  config="$(find "$kroot" -path '*/cmake/Kokkos/KokkosConfig.cmake' -print -quit 2>/dev/null)"
-  header="$(find "$kroot" -name KokkosCore_config.h -print -quit 2>/dev/null)"
-  [[ -n "$config" && -n "$header" ]] ||
-    die "$kroot holds no Kokkos install (lib*/cmake/Kokkos/KokkosConfig.cmake and KokkosCore_config.h). Point --kokkos-root at the prefix of 'spack location -i kokkos' or the module's root."
-  grep -q '^#define KOKKOS_ENABLE_HIP\b' "$header" ||
-    die "the Kokkos in $kroot has no HIP backend ($header lacks KOKKOS_ENABLE_HIP). Use a HIP build (Spack: kokkos+rocm amdgpu_target=gfx90a) or run this script without --kokkos-root."
-  kconfig="$(find "$kkroot" -path '*/cmake/KokkosKernels/KokkosKernelsConfig.cmake' -print -quit 2>/dev/null)"
-  kheader="$(find "$kkroot" -name KokkosKernels_config.h -print -quit 2>/dev/null)"
-  [[ -n "$kconfig" && -n "$kheader" ]] ||
-    die "no Kokkos Kernels in $kkroot (lib*/cmake/KokkosKernels/KokkosKernelsConfig.cmake). Install it against this Kokkos (Spack: kokkos-kernels+rocblas) and pass --kokkos-kernels-root <its prefix>."
-  grep -q '^#define KOKKOSKERNELS_ENABLE_TPL_ROCBLAS\b' "$kheader" ||
+  find_site_kokkos "$kroot" "$kkroot" KOKKOS_ENABLE_HIP "kokkos+rocm amdgpu_target=gfx90a" \
+    "kokkos-kernels+rocblas"
+  grep -q '^#define KOKKOSKERNELS_ENABLE_TPL_ROCBLAS\b' "$site_kernels_header" ||
     say "note: Kokkos Kernels in $kkroot was built without rocBLAS (KokkosKernels_ENABLE_TPL_ROCBLAS); GEMM will use its native kernels"
-  say "site Kokkos: $(dirname "$config") (HIP), Kokkos Kernels: $(dirname "$kconfig")"
-  write_cmake_args "$kroot" "$kkroot" "$hipcc"
-}
-
-# --- Debian's source, cached (the same cache as build-kokkos-cuda.sh) ------------
-as_root() {
-  if [[ $(id -u) -eq 0 ]]; then "$@"
-  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
-  else die "need root or sudo to run: $*"
-  fi
-}
-
-fetch_source() {
-  local tarball="$src_cache/trilinos_${trilinos_version}.orig.tar.gz"
-  if [[ -f "$tarball" ]]; then
-    say "using cached $tarball"
-    return
-  fi
-  need apt-get "This default mode needs Debian's apt; elsewhere pass --kokkos-root <your Kokkos>."
-  need dpkg-source "apt-get install dpkg-dev"
-  if ! apt-cache showsrc trilinos 2>/dev/null | grep -q '^Package: trilinos'; then
-    local list=/etc/apt/sources.list.d/strata-deb-src.sources
-    say "enabling Debian source packages in $list"
-    as_root tee "$list" >/dev/null <<'EOF'
-# Added by Strata's scripts/build-kokkos-*.sh for `apt-get source trilinos`.
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-    as_root apt-get update -q
-  fi
-  apt-cache showsrc trilinos 2>/dev/null | grep -q "^Version: ${trilinos_version}-" ||
-    die "apt offers no trilinos ${trilinos_version} source; the patches are for Debian 12 (bookworm)'s Kokkos 3.4.1. On another release use --kokkos-root."
-  mkdir -p "$src_cache"
-  # apt checks the .dsc signature chain and every file's checksum. Unpacking
-  # all of Trilinos is not needed, so download only and take two packages.
-  (cd "$src_cache" && apt-get source --download-only trilinos)
-  [[ -f "$tarball" ]] || die "apt-get source left no $tarball"
-}
-
-unpack_and_patch() {
-  local tarball="$src_cache/trilinos_${trilinos_version}.orig.tar.gz"
-  local top="Trilinos-trilinos-release-${trilinos_version//./-}"
-  rm -rf "$build_root/src"
-  mkdir -p "$build_root/src"
-  say "unpacking packages/kokkos and packages/kokkos-kernels"
-  tar -xzf "$tarball" -C "$build_root/src" --strip-components=2 \
-    "$top/packages/kokkos" "$top/packages/kokkos-kernels" ||
-    die "$tarball lacks $top/packages/kokkos*; delete it and rerun to fetch it again"
-  grep -q 'set(Kokkos_VERSION_MINOR 4)' "$build_root/src/kokkos/CMakeLists.txt" ||
-    die "the unpacked Kokkos is not 3.4; the patches in $patch_dir are for 3.4.1"
-  local p
-  for p in "$patch_dir"/*.patch; do
-    patch -d "$build_root/src/kokkos" -p1 --forward --dry-run --quiet < "$p" >/dev/null ||
-      die "patch $(basename "$p") does not apply to this Kokkos; it was written for Kokkos 3.4.1 in Debian's trilinos ${trilinos_version}"
-    patch -d "$build_root/src/kokkos" -p1 --forward --quiet < "$p"
-    say "applied $(basename "$p")"
-  done
+  say "site Kokkos: $(dirname "$site_config") (HIP), Kokkos Kernels: $(dirname "$site_kernels_config")"
+  cmake_args_for_strata "$kroot" "$kkroot" "$hipcc"
 }
 
 # --- Build ------------------------------------------------------------------------
@@ -198,13 +123,10 @@ build_from_debian_source() {
   need cmake "apt-get install cmake"
   need patch "apt-get install patch"
 
-  local stamp_file="$prefix/.strata-kokkos-hip-stamp" stamp
-  stamp="arch=$arch hip=$hip_version patches=$(cat "$patch_dir"/*.patch | cksum | cut -d' ' -f1)"
-  if ((force == 0)) && [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]]; then
-    say "$prefix is up to date ($stamp); --force rebuilds"
-    return
-  fi
-  rm -f "$stamp_file"
+  local stamp_file="$prefix/.strata-kokkos-hip-stamp"
+  local stamp
+  stamp="arch=$arch hip=$hip_version patches=$(patches_checksum)"
+  prefix_up_to_date "$stamp_file" "$stamp" && return
 
   fetch_source
   unpack_and_patch
@@ -213,14 +135,12 @@ build_from_debian_source() {
   local common=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_STANDARD=17 -DCMAKE_CXX_EXTENSIONS=OFF
                 -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_CXX_COMPILER="$hipcc")
   say "configuring Kokkos (HIP + Serial, $arch)"
-  cmake -S "$build_root/src/kokkos" -B "$build_root/kokkos" "${common[@]}" \
+  logged "$build_root/kokkos-configure.log" "Kokkos did not configure" \
+    cmake -S "$build_root/src/kokkos" -B "$build_root/kokkos" "${common[@]}" \
     -DKokkos_ENABLE_HIP=ON -DKokkos_ENABLE_SERIAL=ON \
-    -DKokkos_ARCH_"$arch"=ON -DKokkos_ENABLE_TESTS=OFF -DKokkos_ENABLE_EXAMPLES=OFF \
-    >"$build_root/kokkos-configure.log" 2>&1 ||
-    { tail -30 "$build_root/kokkos-configure.log" >&2; die "Kokkos did not configure; full log: $build_root/kokkos-configure.log"; }
+    -DKokkos_ARCH_"$arch"=ON -DKokkos_ENABLE_TESTS=OFF -DKokkos_ENABLE_EXAMPLES=OFF
   say "building Kokkos with $jobs jobs"
-  cmake --build "$build_root/kokkos" -j "$jobs" >"$build_root/kokkos.log" 2>&1 ||
-    { tail -30 "$build_root/kokkos.log" >&2; die "Kokkos failed to build; full log: $build_root/kokkos.log"; }
+  logged "$build_root/kokkos.log" "Kokkos failed to build" cmake --build "$build_root/kokkos" -j "$jobs"
   cmake --install "$build_root/kokkos" >/dev/null
 
   say "configuring Kokkos Kernels (BLAS component, float ETI, host BLAS, no rocBLAS)"
@@ -242,8 +162,8 @@ build_from_debian_source() {
     { tail -30 "$build_root/kokkos-kernels-configure.log" >&2
       die "Kokkos Kernels did not configure (log: $build_root/kokkos-kernels-configure.log); with KokkosKernels_ENABLE_TPL_BLAS a host BLAS is needed: apt-get install libopenblas-dev"; }
   say "building Kokkos Kernels with $jobs jobs"
-  cmake --build "$build_root/kokkos-kernels" -j "$jobs" >"$build_root/kokkos-kernels.log" 2>&1 ||
-    { tail -30 "$build_root/kokkos-kernels.log" >&2; die "Kokkos Kernels failed to build; full log: $build_root/kokkos-kernels.log"; }
+  logged "$build_root/kokkos-kernels.log" "Kokkos Kernels failed to build" \
+    cmake --build "$build_root/kokkos-kernels" -j "$jobs"
   cmake --install "$build_root/kokkos-kernels" >/dev/null
   echo "$stamp" > "$stamp_file"
   say "built and installed into $prefix in $((SECONDS - started)) s"
@@ -255,26 +175,18 @@ amd_gpu_visible() {
 }
 
 run_check() {
-  local check_build="$build_root/check" gfx
+  local gfx
   gfx="$(gfx_of "$arch")" || gfx="$HCC_AMDGPU_TARGET"
-  say "compiling the check program against $prefix"
-  rm -rf "$check_build"
-  mkdir -p "$build_root"  # an up-to-date prefix skips the build that makes it
-  local args
-  mapfile -t args < "$prefix/strata-cmake-args.txt"
-  cmake -S "$patch_dir/check" -B "$check_build" -DCMAKE_BUILD_TYPE=Release \
-    "${args[@]}" >"$check_build.log" 2>&1 ||
-    { tail -30 "$check_build.log" >&2; die "the check program did not configure against $prefix (log: $check_build.log)"; }
-  cmake --build "$check_build" >>"$check_build.log" 2>&1 ||
-    { tail -30 "$check_build.log" >&2; die "the check program did not compile or link against $prefix (log: $check_build.log)"; }
-  say "check program built: $check_build/kokkos-hip-check"
+  build_check_program
+  local program="$build_root/check/kokkos-hip-check"
+  say "check program built: $program"
   if command -v roc-obj-ls >/dev/null 2>&1; then
-    roc-obj-ls "$check_build/kokkos-hip-check" | grep -q -- "--$gfx\b" ||
-      die "the check program holds no $gfx code object (roc-obj-ls $check_build/kokkos-hip-check)"
+    roc-obj-ls "$program" | grep -q -- "--$gfx\b" ||
+      die "the check program holds no $gfx code object (roc-obj-ls $program)"
     say "it holds $gfx code objects"
   fi
   if amd_gpu_visible; then
-    "$check_build/kokkos-hip-check" || die "the check program failed on this GPU"
+    "$program" || die "the check program failed on this GPU"
   else
     say "no AMD GPU here: compiled and linked, not run"
   fi
@@ -285,7 +197,7 @@ if [[ -n "$kokkos_root" ]]; then
   use_site_kokkos "$kokkos_root" "$kernels_root"
 else
   build_from_debian_source
-  write_cmake_args "$prefix" "$prefix" "$hipcc"
+  cmake_args_for_strata "$prefix" "$prefix" "$hipcc"
 fi
 ((check)) && run_check
 exit 0
