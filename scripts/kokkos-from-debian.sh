@@ -88,7 +88,9 @@ SOURCES
 unpack_and_patch() {
   local tarball="$src_cache/trilinos_${trilinos_version}.orig.tar.gz"
   local top="Trilinos-trilinos-release-${trilinos_version//./-}"
-  rm -rf "$build_root/src"
+  # The build folders go too: a CMake cache made from another checkout's
+  # path (a moved clone, a worktree) refuses to configure.
+  rm -rf "$build_root/src" "$build_root/kokkos" "$build_root/kokkos-kernels"
   mkdir -p "$build_root/src"
   say "unpacking packages/kokkos and packages/kokkos-kernels"
   tar -xzf "$tarball" -C "$build_root/src" --strip-components=2 \
