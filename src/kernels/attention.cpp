@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/tensor.hpp"
 #include "kernels/attention_heads.hpp"
 #include "kernels/attention_rows.hpp"
 #include "kernels/gemm.hpp"
@@ -14,13 +15,11 @@
 namespace strata::kernels {
 
 namespace {
-// The host variants issue BLAS calls per head, or run vector loops, from
-// host code: device memory takes the portable variant.
-constexpr bool kHostMemory = Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemSpace>::accessible;
-
-// In device memory: the materialised variant (its GEMMs on the vendor BLAS)
-// while its B·NH·T² saved floats stay modest, the portable one, which saves
-// one float per row, for longer sequences. At gpt2-124M, T = 1024, B = 8 on
+// The host variants issue BLAS calls per query panel, or run vector loops,
+// from host code. Device memory (kDeviceMemoryIsHostMemory false) takes the
+// materialised variant's device form (its GEMMs on the vendor BLAS) while
+// its B·NH·T² saved floats stay modest, the portable one, which saves one
+// float per row, for longer sequences. At gpt2-124M, T = 1024, B = 8 on
 // an H100 a layer's forward and backward took about 26 ms materialised
 // against 86 ms portable (docs/gpu.md).
 constexpr int kDeviceMaterializedMaxSeq = 2048;
@@ -56,16 +55,16 @@ AttentionPlan plan_attention(int batch, int seq, int channels, int heads,
                        "strata::kernels::plan_attention",
                        "use AttentionAlgo::automatic, which falls back to materialized");
   }
-  if (!kHostMemory && options.algo != AttentionAlgo::automatic &&
+  if (!kDeviceMemoryIsHostMemory && options.algo != AttentionAlgo::automatic &&
       options.algo != AttentionAlgo::portable && options.algo != AttentionAlgo::materialized) {
     throw STRATA_ERROR("a host attention variant was asked for in device memory",
                        "strata::kernels::plan_attention",
-                       "use AttentionAlgo::automatic, which picks portable there");
+                       "use AttentionAlgo::automatic, which picks a device variant there");
   }
   const bool fused_wins =
       fused_fits && attention_detail::fused_preferred() && seq < AttentionPlan::fused_below_seq;
   plan.algo = options.algo != AttentionAlgo::automatic ? options.algo
-              : !kHostMemory                           ? device_choice(seq)
+              : !kDeviceMemoryIsHostMemory             ? device_choice(seq)
               : fused_wins                             ? AttentionAlgo::fused
               : seq < AttentionPlan::tiled_from_seq    ? AttentionAlgo::materialized
                                                        : AttentionAlgo::tiled;
@@ -82,7 +81,7 @@ AttentionPlan plan_attention(int batch, int seq, int channels, int heads,
     // the diagonal saves up to half the FLOPs; 64 was fastest forward +
     // backward at T = 256 and within noise of the best at 1024 (docs/blas.md).
     // (Device memory: whole heads, no panels; block_q = T says so.)
-    plan.block_q = !kHostMemory ? seq : options.block_q > 0 ? options.block_q : 64;
+    plan.block_q = !kDeviceMemoryIsHostMemory ? seq : options.block_q > 0 ? options.block_q : 64;
     plan.block_k = seq;
     plan.saved_floats = heads_total * t * t;
     plan.workspace_floats = t * t + t;  // backward: dP/dS of one head, and D
@@ -128,7 +127,7 @@ void attention_forward(const AttentionPlan& plan, const ConstMatrixF& qkv, const
     attention_detail::portable_forward(plan, qkv, out, saved);
   } else if (plan.algo == AttentionAlgo::fused) {
     attention_detail::fused_forward(plan, qkv, out, saved, workspace);
-  } else if (plan.algo == AttentionAlgo::materialized && !kHostMemory) {
+  } else if (plan.algo == AttentionAlgo::materialized && !kDeviceMemoryIsHostMemory) {
     attention_detail::materialized_portable_forward(plan, qkv, out, saved);
   } else if (plan.algo == AttentionAlgo::materialized) {
     attention_detail::materialized_forward(plan, qkv, out, saved, workspace);
@@ -151,7 +150,7 @@ void attention_backward(const AttentionPlan& plan, const ConstMatrixF& dout,
     attention_detail::portable_backward(plan, dout, qkv, out, saved, dqkv, workspace);
   } else if (plan.algo == AttentionAlgo::fused) {
     attention_detail::fused_backward(plan, dout, qkv, out, saved, dqkv, workspace);
-  } else if (plan.algo == AttentionAlgo::materialized && !kHostMemory) {
+  } else if (plan.algo == AttentionAlgo::materialized && !kDeviceMemoryIsHostMemory) {
     attention_detail::materialized_portable_backward(plan, dout, qkv, out, saved, dqkv, workspace);
   } else if (plan.algo == AttentionAlgo::materialized) {
     attention_detail::materialized_backward(plan, dout, qkv, out, saved, dqkv, workspace);

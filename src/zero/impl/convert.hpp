@@ -24,7 +24,7 @@ double sum_of_squares(const void* data, DType type, std::int64_t n);
 // host backends, Kokkos copies where device memory is not host memory.
 void copy_bytes(const void* src, void* dst, std::size_t bytes);
 void fill_zero(void* dst, std::size_t bytes);
-// Between a store buffer and host memory (initialisation, checkpoints,
+// Between a store buffer and host memory (initialisation, set_param,
 // whole-parameter reads).
 void copy_to_host(const void* src, void* host_dst, std::size_t bytes);
 void copy_from_host(const void* host_src, void* dst, std::size_t bytes);
